@@ -1,0 +1,315 @@
+"""``newsroom-scraper``: the command line researchers and scheduled jobs use.
+
+Commands: ``crawl SITE``, ``extract --site SITE FILE...``, ``sites``, ``schema``.
+Exit codes are listed in :data:`newsroom_scraper.report.EXIT_CODES_DOC` and in README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from newsroom_scraper.report import (
+    EXIT_CODES_DOC,
+    EXIT_ERRORS,
+    EXIT_OK,
+    EXIT_SIGINT,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+)
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+    from newsroom_scraper.spiders.base import NewsroomSpider
+
+DATA_DIR_ENV = "NEWSROOM_DATA_DIR"
+DEFAULT_DATA_DIR = "data"
+
+
+class CliError(Exception):
+    """An error the user can fix; printed as one line, with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsroom-scraper",
+        description="Crawl the newsrooms of public institutions into JSON Lines datasets.",
+        epilog="exit codes: " + "; ".join(f"{c} {d}" for c, d in EXIT_CODES_DOC.items()),
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    crawl = commands.add_parser("crawl", help="crawl a newsroom into a JSON Lines dataset")
+    crawl.add_argument("site", help="a newsroom, as listed by `newsroom-scraper sites`")
+    crawl.add_argument("--out", type=Path, help="write exactly this run's items to FILE")
+    crawl.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"data directory (default: ${DATA_DIR_ENV}, else ./{DEFAULT_DATA_DIR})",
+    )
+    crawl.add_argument("--since", help="oldest publication date wanted, YYYY-MM-DD (UTC)")
+    crawl.add_argument("--until", help="newest publication date wanted, YYYY-MM-DD (UTC)")
+    crawl.add_argument("--limit", help="only the newest N articles")
+    crawl.add_argument("--base-url", help="crawl a mirror at this origin (scheme://host:port)")
+    crawl.add_argument("--discovery", help="auto (default), listing or chain")
+    crawl.add_argument(
+        "--demo",
+        action="store_true",
+        help="crawl the offline sample shipped with the package (served on 127.0.0.1)",
+    )
+    crawl.add_argument(
+        "-a", dest="spider_args", action="append", type=_pair, default=[], metavar="NAME=VALUE",
+        help="spider argument (repeatable)",
+    )  # fmt: skip
+    crawl.add_argument(
+        "-s", dest="settings", action="append", type=_pair, default=[], metavar="NAME=VALUE",
+        help="Scrapy setting (repeatable), as with `scrapy crawl -s`",
+    )  # fmt: skip
+    crawl.add_argument("--log-file", help="write the log to this file")
+    crawl.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+        help="log level (default: INFO with --log-file, else WARNING)",
+    )
+
+    extract = commands.add_parser(
+        "extract", help="re-extract saved pages offline, one JSON item per file on stdout"
+    )
+    extract.add_argument("--site", required=True)
+    extract.add_argument("--url", help="the page's public URL (default: taken from the page)")
+    extract.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    commands.add_parser("sites", help="list the newsrooms")
+    commands.add_parser("schema", help="print the JSON Schema of an item")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "crawl":
+            return run_crawl(args)
+        if args.command == "extract":
+            return run_extract(args)
+        if args.command == "sites":
+            return run_sites()
+        if args.command == "schema":
+            return run_schema()
+    except CliError as exc:
+        print(f"newsroom-scraper: error: {exc}", file=sys.stderr)
+        return exc.code
+    parser.error(f"unknown command {args.command}")  # pragma: no cover - argparse checks it
+    return EXIT_USAGE  # pragma: no cover
+
+
+# -- sites, schema --------------------------------------------------------------------------------
+
+
+def site_class(name: str) -> type[NewsroomSpider]:
+    """The spider of a registered newsroom; only these names ever reach a file path."""
+    from newsroom_scraper.spiders import registered_sites
+
+    sites = registered_sites()
+    if name not in sites:
+        raise CliError(f"unknown site {name!r}; known sites: {', '.join(sites)}")
+    return sites[name]
+
+
+def run_sites() -> int:
+    from newsroom_scraper.spiders import registered_sites
+
+    for name, spidercls in registered_sites().items():
+        print(f"{name}\t{spidercls.description}")
+    return EXIT_OK
+
+
+def run_schema() -> int:
+    from newsroom_scraper.pipelines import item_schema
+
+    print(json.dumps(item_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+# -- crawl ----------------------------------------------------------------------------------------
+
+
+def data_dir(option: Path | None) -> Path:
+    """``--data-dir``, else ``$NEWSROOM_DATA_DIR``, else ``./data``."""
+    return option or Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+
+
+def project_settings(overrides: list[tuple[str, str]]) -> Settings:
+    """The project's settings wherever the command runs, with ``-s`` at command-line priority."""
+    from scrapy.settings import Settings
+
+    from newsroom_scraper import settings as project_module
+
+    settings = Settings()
+    settings.setmodule(project_module, priority="project")
+    for name, value in overrides:
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def spider_arguments(args: argparse.Namespace) -> dict[str, str]:
+    """``-a`` pairs, then the dedicated options (which win)."""
+    arguments = dict(args.spider_args)
+    for option in ("since", "until", "limit", "base_url", "discovery"):
+        value = getattr(args, option)
+        if value is not None:
+            arguments[option] = value
+    return arguments
+
+
+def demo_folder(site: str) -> Path:
+    from importlib import resources
+
+    folder = Path(str(resources.files("newsroom_scraper").joinpath("demo", site)))
+    if not (folder / "manifest.json").is_file():
+        raise CliError(f"no offline demo sample for {site!r}")
+    return folder
+
+
+def run_crawl(args: argparse.Namespace) -> int:
+    from scrapy.exceptions import UsageError
+
+    from newsroom_scraper.mirror import MirrorServer, MirrorSite
+
+    spidercls = site_class(args.site)
+    arguments = spider_arguments(args)
+    settings = project_settings(args.settings)
+    settings.set("LOG_LEVEL", args.log_level or ("INFO" if args.log_file else "WARNING"), "cmdline")
+    if args.log_file:
+        settings.set("LOG_FILE", args.log_file, priority="cmdline")
+    folder = data_dir(args.data_dir)
+    if args.demo:
+        folder = folder / "demo"
+    output = args.out or folder / f"{args.site}.jsonl"
+    settings.set("NEWSROOM_OUTPUT", str(output), priority="cmdline")
+
+    server = None
+    if args.demo:
+        server = MirrorServer(MirrorSite.load(demo_folder(args.site))).start()
+        arguments["base_url"] = server.origin
+        print(f"Demo: the offline sample of {args.site} is served at {server.origin}", file=sys.stderr)
+    try:
+        try:
+            spidercls.check_arguments(**arguments)
+        except (UsageError, TypeError) as exc:
+            raise CliError(str(exc)) from None
+        outcome = crawl_in_process(spidercls, settings, arguments)
+    finally:
+        if server is not None:
+            server.stop()
+    return finish(outcome, spidercls, arguments, output)
+
+
+class CrawlOutcome:
+    """What the CLI needs after the reactor stopped."""
+
+    def __init__(self, report: Any, signum: int | None) -> None:
+        self.report = report
+        self.signum = signum
+
+
+def crawl_in_process(
+    spidercls: type[NewsroomSpider], settings: Settings, arguments: dict[str, str]
+) -> CrawlOutcome:
+    from scrapy.crawler import CrawlerProcess
+
+    from newsroom_scraper.report import RunReport
+
+    received: list[int] = []
+
+    class Process(CrawlerProcess):  # type: ignore[misc]
+        # Scrapy logs the signal but does not expose it; the exit code (130/143) needs it.
+        def _signal_shutdown(self, signum: int, frame: Any) -> None:
+            received.append(signum)
+            super()._signal_shutdown(signum, frame)
+
+    process = Process(settings)
+    crawler = process.create_crawler(spidercls)
+    process.crawl(crawler, **arguments)
+    process.start()
+    return CrawlOutcome(RunReport.of(crawler), received[0] if received else None)
+
+
+def finish(
+    outcome: CrawlOutcome, spidercls: type[NewsroomSpider], arguments: dict[str, str], out: Path
+) -> int:
+    """Print the summary; return the exit code."""
+    report = outcome.report
+    if report is None:
+        print("newsroom-scraper: error: the crawl did not start", file=sys.stderr)
+        return EXIT_ERRORS
+    if outcome.signum is not None:
+        code = 128 + outcome.signum if outcome.signum in {signal.SIGINT, signal.SIGTERM} else EXIT_SIGINT
+    else:
+        code = report.exit_code()
+    summary = report.summary()
+    print_summary(summary, report, out, code)
+    if code == EXIT_UNREACHABLE:
+        origin = arguments.get("base_url") or spidercls.public_origin
+        host = urlsplit(origin).netloc
+        failure = report.first_fetch_failure or "no response"
+        print(
+            f"newsroom-scraper: error: cannot reach {host} ({failure}); "
+            "no network? try --demo for the offline sample",
+            file=sys.stderr,
+        )
+    return code
+
+
+def print_summary(summary: dict[str, Any], report: Any, out: Path, code: int) -> None:
+    lines = [
+        f"Crawl {summary['close_reason']}: {summary['items']} items from {summary['pages']} pages "
+        f"({summary['requests']} requests) in {summary['duration_seconds']:.1f}s",
+    ]
+    discovery = ", ".join(f"{k.removeprefix('discovery/')}={v}" for k, v in summary["discovery"].items())
+    if discovery:
+        lines.append(f"Discovery: {discovery}")
+    if summary["dropped"]:
+        lines.append(f"Dropped items: {summary['dropped']}")
+    if summary["errors"]:
+        lines.append(
+            "Errors: " + ", ".join(f"{kind} {count}" for kind, count in summary["errors"].items())
+        )
+        for record in report.errors[:10]:
+            lines.append(f"  {record.kind}: {record.url} ({record.reason})")
+        if len(report.errors) > 10:
+            lines.append(f"  ... {len(report.errors) - 10} more in the log")
+    lines.append(f"Output: {out}")
+    lines.append(f"Exit code {code}: {EXIT_CODES_DOC.get(code, 'unknown')}")
+    print("\n".join(lines), file=sys.stderr)
+
+
+# -- extract --------------------------------------------------------------------------------------
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    from newsroom_scraper.extract import extract_files
+
+    return extract_files(site_class(args.site), args.files, args.url, sys.stdout, sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

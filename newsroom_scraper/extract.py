@@ -1,0 +1,83 @@
+"""Offline re-extraction of saved pages (``newsroom-scraper extract``).
+
+One spider instance serves every file, so thousands of pages cost one start-up. A file that
+cannot be extracted gives one line on stderr; the others are still printed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from itemadapter import ItemAdapter
+from scrapy.http import HtmlResponse, TextResponse
+
+from newsroom_scraper.errors import ExtractionError
+from newsroom_scraper.items import dumps_record
+from newsroom_scraper.pipelines import validation_errors
+from newsroom_scraper.report import EXIT_ERRORS, EXIT_OK
+
+if TYPE_CHECKING:
+    from newsroom_scraper.spiders.base import NewsroomSpider
+
+_OWN_URL_PATTERNS = (
+    re.compile(rb"""<link\b[^>]*\brel=["']canonical["'][^>]*\bhref=["']([^"']+)""", re.I),
+    re.compile(rb"""<link\b[^>]*\bhref=["']([^"']+)["'][^>]*\brel=["']canonical["']""", re.I),
+    re.compile(rb"""<meta\b[^>]*\bproperty=["']og:url["'][^>]*\bcontent=["']([^"']+)""", re.I),
+    re.compile(rb"""<meta\b[^>]*\bcontent=["']([^"']+)["'][^>]*\bproperty=["']og:url["']""", re.I),
+    re.compile(rb""""@type"\s*:\s*"(?:WebPage|NewsArticle)"\s*,\s*"url"\s*:\s*"([^"]+)""", re.I),
+)
+
+
+def page_own_url(body: bytes) -> str | None:
+    """Where a saved page names itself: canonical link, ``og:url`` or JSON-LD ``url``."""
+    head = body[:200_000]
+    for pattern in _OWN_URL_PATTERNS:
+        match = pattern.search(head)
+        if match:
+            return html.unescape(match.group(1).decode("utf-8", "replace")).replace("\\/", "/")
+    return None
+
+
+def response_for(body: bytes, url: str) -> TextResponse:
+    if body.lstrip()[:1] in {b"{", b"["}:
+        return TextResponse(url=url, body=body, encoding="utf-8")
+    return HtmlResponse(url=url, body=body)
+
+
+def extract_files(
+    spidercls: type[NewsroomSpider],
+    files: Iterable[Path],
+    url: str | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Extract every file; exit code 1 when at least one could not be extracted."""
+    spider = spidercls()
+    failed = 0
+    for path in files:
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            err.write(f"{path}: cannot read: {exc.strerror or exc}\n")
+            failed += 1
+            continue
+        page_url = spider.public_url(url or page_own_url(body) or "/")
+        try:
+            item = spider.extract(response_for(body, page_url))
+        except ExtractionError as exc:
+            err.write(f"{path}: {exc.kind}: {exc.reason}\n")
+            failed += 1
+            continue
+        record = ItemAdapter(item).asdict()
+        problems = validation_errors(record)
+        if problems:
+            err.write(f"{path}: invalid_item: {'; '.join(problems[:5])}\n")
+            failed += 1
+            continue
+        out.write(dumps_record(record) + "\n")
+    out.flush()
+    return EXIT_ERRORS if failed else EXIT_OK

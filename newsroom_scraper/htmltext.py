@@ -1,0 +1,257 @@
+"""HTML fragments of article bodies: cleaned HTML, plain text, links and attachments.
+
+Every newsroom hands its body HTML to :class:`HtmlFragment`, so that what "plain text", "clean
+HTML", "a link" and "an attachment" mean is decided once for all sites. A site only says which
+URL paths hold its files (:class:`AttachmentRules`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
+
+#: Elements whose content is never part of the article (dropped with their content).
+_DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "link", "meta", "object"})
+#: Elements that start a paragraph of their own in the plain text.
+_PARAGRAPH_TAGS = frozenset(
+    {
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol",
+        "dl", "section", "article", "header", "footer", "figure", "address", "aside", "main",
+        "nav", "hr", "details", "summary", "form", "fieldset",
+    }
+)  # fmt: skip
+#: Elements that are one line of their own (list items, table rows, captions).
+_LINE_TAGS = frozenset({"li", "dt", "dd", "tr", "figcaption", "caption", "br"})
+_WHITESPACE = re.compile(r"[\s\u00a0\u200b\u2007\u202f]+")
+_URL_ATTRIBUTES = ("href", "src", "poster", "data-src")
+
+DOCUMENT_EXTENSIONS = frozenset(
+    {".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ods", ".csv", ".ppt", ".pptx",
+     ".odp", ".zip", ".epub", ".txt"}
+)  # fmt: skip
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".tif", ".tiff"})
+VIDEO_EXTENSIONS = frozenset({".mp4", ".webm", ".mov", ".m4v", ".ogv", ".avi", ".mkv"})
+VIDEO_HOSTS = ("youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com", "dailymotion.com")
+_VIDEO_WORDS = re.compile(r"\b(video|watch)\b", re.IGNORECASE)
+
+
+def squash(text: str) -> str:
+    """Collapse every run of white space (no-break spaces included) into one space and trim."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class AttachmentRules:
+    """What a site considers a file: extensions everywhere, and its own file folders."""
+
+    file_path_prefixes: tuple[str, ...] = ()
+    video_hosts: tuple[str, ...] = VIDEO_HOSTS
+    extra_video_hosts: tuple[str, ...] = field(default=())
+
+    def kind_of(self, url: str, text: str = "") -> str | None:
+        """``document``, ``video``, ``image`` or ``None`` for an ordinary link."""
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"}:
+            return None
+        host = parts.hostname or ""
+        suffix = PurePosixPath(parts.path).suffix.lower()
+        if any(_on_host(host, video) for video in (*self.video_hosts, *self.extra_video_hosts)):
+            return "video"
+        if suffix in VIDEO_EXTENSIONS:
+            return "video"
+        if suffix in IMAGE_EXTENSIONS:
+            return "image"
+        if suffix in DOCUMENT_EXTENSIONS:
+            return "document"
+        if any(parts.path.startswith(prefix) for prefix in self.file_path_prefixes):
+            return "document"
+        if text and _VIDEO_WORDS.search(text) and "video" in text.lower():
+            return "video"
+        return None
+
+
+def _on_host(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+class HtmlFragment:
+    """A body fragment, parsed once, cleaned and with every URL made absolute."""
+
+    def __init__(self, html: str, base_url: str) -> None:
+        self.base_url = base_url
+        self.root = _parse(html)
+        _clean(self.root)
+        self.root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+
+    def html(self) -> str:
+        """The cleaned HTML of the fragment (without the wrapper element)."""
+        inner = [self.root.text or ""]
+        inner.extend(
+            lxml.html.tostring(child, encoding="unicode", with_tail=True) for child in self.root
+        )
+        return "".join(inner).strip()
+
+    def text(self) -> str:
+        """Plain text: paragraphs separated by one blank line, list items one per line."""
+        builder = _TextBuilder()
+        builder.walk(self.root)
+        return builder.result()
+
+    def _anchors(self) -> Iterator[tuple[str, str]]:
+        for anchor in self.root.iter("a"):
+            href = (anchor.get("href") or "").strip()
+            if href:
+                yield href, element_text(anchor)
+
+    def links(self, rules: AttachmentRules) -> list[dict[str, str]]:
+        """In-body links in page order, each URL once; files and videos are attachments instead.
+
+        Consecutive anchors to the same URL (a link split by markup, e.g. across a ``<br>``)
+        are one link whose text joins theirs.
+        """
+        links: dict[str, dict[str, str]] = {}
+        previous_url = None
+        for url, text in self._anchors():
+            if not _is_followable(url, self.base_url) or rules.kind_of(url, text):
+                previous_url = None
+                continue
+            if url in links:
+                if url == previous_url and text:
+                    links[url]["text"] = squash(f"{links[url]['text']} {text}")
+                continue
+            links[url] = {"text": text, "url": url}
+            previous_url = url
+        return list(links.values())
+
+    def attachments(self, rules: AttachmentRules) -> list[dict[str, str | None]]:
+        """Linked files and videos, embedded videos and images, in page order, each URL once."""
+        found: dict[str, dict[str, str | None]] = {}
+
+        def add(kind: str | None, title: str | None, url: str) -> None:
+            if kind and url not in found and urlsplit(url).scheme in {"http", "https"}:
+                found[url] = {"kind": kind, "title": title or None, "url": url}
+
+        for element in self.root.iter():
+            tag = element.tag
+            if tag == "a":
+                url = (element.get("href") or "").strip()
+                text = element_text(element)
+                add(rules.kind_of(url, text), text, url)
+            elif tag in {"iframe", "video", "source", "embed"}:
+                url = (element.get("src") or "").strip()
+                title = element.get("title") or element.get("aria-label")
+                kind = rules.kind_of(url) or ("video" if tag != "source" else None)
+                add("video" if tag == "iframe" and kind == "image" else kind, title, url)
+            elif tag == "img":
+                url = (element.get("src") or element.get("data-src") or "").strip()
+                add("image", element.get("alt") or element.get("title"), url)
+        return list(found.values())
+
+
+def element_text(element: lxml.html.HtmlElement) -> str:
+    """The text of one element on one line (line breaks inside it become spaces)."""
+    builder = _TextBuilder()
+    builder.walk(element)
+    return squash(builder.result())
+
+
+def _parse(html: str) -> lxml.html.HtmlElement:
+    wrapper = lxml.html.Element("div")
+    if not html or not html.strip():
+        return wrapper
+    try:
+        nodes = lxml.html.fragments_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return wrapper
+    for node in nodes:
+        if isinstance(node, str):
+            if len(wrapper):
+                wrapper[-1].tail = (wrapper[-1].tail or "") + node
+            else:
+                wrapper.text = (wrapper.text or "") + node
+        else:
+            wrapper.append(node)
+    return wrapper
+
+
+def _clean(root: lxml.html.HtmlElement) -> None:
+    """Drop scripts, styles and comments, event attributes and ``javascript:`` URLs."""
+    for element in list(root.iter()):
+        if element is root:
+            continue
+        if not isinstance(element.tag, str) or element.tag in _DROPPED_TAGS:
+            element.drop_tree()
+            continue
+        for name in list(element.attrib):
+            lowered = name.lower()
+            if lowered.startswith("on") or lowered in {"style", "srcdoc", "formaction"}:
+                del element.attrib[name]
+            elif lowered in _URL_ATTRIBUTES and _is_script_url(element.attrib[name]):
+                del element.attrib[name]
+
+
+def _is_script_url(value: str) -> bool:
+    scheme = squash(value).lower().replace(" ", "").split(":", 1)[0]
+    return scheme in {"javascript", "vbscript", "data"}
+
+
+def _is_followable(url: str, page_url: str) -> bool:
+    """Web and mail links; not anchors within the page itself."""
+    parts = urlsplit(url)
+    if parts.scheme == "mailto":
+        return True
+    if parts.scheme not in {"http", "https"}:
+        return False
+    page = urlsplit(page_url)
+    return not (parts.fragment and parts._replace(fragment="") == page._replace(fragment=""))
+
+
+class _TextBuilder:
+    """Renders elements as text with the least number of line breaks that keeps the structure."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pending_break = 0  # 0: none, 1: new line, 2: new paragraph
+
+    def add_text(self, text: str | None) -> None:
+        if not text:
+            return
+        text = _WHITESPACE.sub(" ", text)
+        if self.pending_break or not self.parts:
+            text = text.lstrip()
+            if not text:
+                return
+            if self.parts:
+                self.parts[-1] = self.parts[-1].rstrip(" ")
+                self.parts.append("\n" * self.pending_break)
+            self.pending_break = 0
+        elif self.parts[-1].endswith(" ") and text.startswith(" "):
+            text = text[1:]
+        if text:
+            self.parts.append(text)
+
+    def add_break(self, level: int) -> None:
+        self.pending_break = max(self.pending_break, level)
+
+    def walk(self, element: lxml.html.HtmlElement) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        level = 2 if tag in _PARAGRAPH_TAGS else 1 if tag in _LINE_TAGS else 0
+        if level:
+            self.add_break(level)
+        self.add_text(element.text)
+        for child in element:
+            self.walk(child)
+            self.add_text(child.tail)
+        if level and tag != "br":
+            self.add_break(level)
+        elif tag in {"td", "th"}:
+            self.add_text(" ")
+
+    def result(self) -> str:
+        return "".join(self.parts).strip()

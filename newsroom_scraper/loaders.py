@@ -1,0 +1,154 @@
+"""Item loaders: the field work shared by every newsroom.
+
+A site's extractor feeds raw values (HTML fragments, UNIX seconds, display dates, labels) into
+:class:`NewsItemLoader`; the processors here turn them into the clean item shape, and
+:meth:`NewsItemLoader.load_item` derives the fields that follow from the others (precision,
+local date, word count, content hash), so that no site can get those wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from itemloaders.processors import Identity, MapCompose, TakeFirst
+from scrapy.loader import ItemLoader
+
+from newsroom_scraper.dates import Moment, parse_moment, utc_now_iso
+from newsroom_scraper.errors import EXTRACTION, ExtractionError
+from newsroom_scraper.htmltext import AttachmentRules, HtmlFragment, squash
+from newsroom_scraper.items import SCHEMA_VERSION, NewsItem, compute_content_hash
+
+#: List fields and their empty value when a page has none.
+_LIST_DEFAULTS: dict[str, Any] = {
+    "key_points": list,
+    "links": list,
+    "attachments": list,
+    "related": list,
+    "taxonomy": dict,
+}
+
+
+def clean_text(value: Any) -> str | None:
+    """One line of text, white space collapsed; empty text is no value."""
+    if value is None:
+        return None
+    text = squash(str(value))
+    return text or None
+
+
+def html_to_text(value: Any, loader_context: dict[str, Any]) -> str | None:
+    """An HTML (or plain text) fragment to plain text; empty is no value."""
+    if value is None:
+        return None
+    text = HtmlFragment(str(value), loader_context.get("base_url", "")).text()
+    return text or None
+
+
+def to_moment(value: Any, loader_context: dict[str, Any]) -> Moment | None:
+    """Any date form to a :class:`Moment` in the site's time zone (see :mod:`.dates`)."""
+    if value is None or value == "":
+        return None
+    return parse_moment(value, loader_context["timezone"], loader_context.get("date_languages"))
+
+
+def unique_strings(values: Iterable[str]) -> list[str]:
+    """Keep page order, drop repeats."""
+    return list(dict.fromkeys(values))
+
+
+def merge_dicts(values: Iterable[dict[str, list[Any]]]) -> dict[str, list[Any]]:
+    """Taxonomy blocks added one by one; a vocabulary seen twice keeps both lists, in order."""
+    merged: dict[str, list[Any]] = {}
+    for block in values:
+        for vocabulary, terms in block.items():
+            bucket = merged.setdefault(vocabulary, [])
+            bucket.extend(term for term in terms if term not in bucket)
+    return merged
+
+
+class NewsItemLoader(ItemLoader):  # type: ignore[misc]
+    """Loader of :class:`NewsItem`.
+
+    Context: ``site`` (name), ``timezone`` (:class:`ZoneInfo` of the newsroom), ``base_url``
+    (public URL of the page, for relative links), ``date_languages`` (for free-form dates),
+    ``attachment_rules``.
+    """
+
+    default_item_class = NewsItem
+    default_input_processor = Identity()
+    default_output_processor = TakeFirst()
+
+    title_in = MapCompose(clean_text)
+    content_type_in = MapCompose(clean_text)
+    language_in = MapCompose(clean_text, str.lower)
+    lead_in = MapCompose(html_to_text)
+    published_in = MapCompose(to_moment)
+
+    key_points_in = MapCompose(html_to_text)
+    key_points_out = unique_strings
+    links_out = Identity()
+    attachments_out = Identity()
+    related_out = Identity()
+    taxonomy_out = merge_dicts
+
+    def __init__(self, *args: Any, fallback_counter: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fallbacks: list[str] = []
+        self._fallback_counter = fallback_counter
+
+    def add_body(self, html: str | None) -> None:
+        """Body text, clean HTML, in-body links and attachments from one parse of the HTML."""
+        fragment = HtmlFragment(html or "", self.context.get("base_url", ""))
+        rules: AttachmentRules = self.context.get("attachment_rules") or AttachmentRules()
+        self.replace_value("body", fragment.text())
+        self.replace_value("body_html", fragment.html())
+        self.add_value("links", fragment.links(rules))
+        self.add_value("attachments", fragment.attachments(rules))
+
+    def add_attachment(self, kind: str, title: str | None, url: str | None) -> None:
+        """An attachment the page lists outside its body (download blocks, video fields)."""
+        if not url:
+            return
+        known = {entry["url"] for entry in self.get_collected_values("attachments")}
+        if url not in known:
+            self.add_value("attachments", {"kind": kind, "title": clean_text(title), "url": url})
+
+    def add_fallback(self, field: str, source: str, values: Any) -> bool:
+        """Add ``values`` to ``field`` only if the site's own selector gave nothing.
+
+        Used for page metadata (OpenGraph, JSON-LD, microdata) so that a markup change costs one
+        field, not the item; each use is recorded in ``fallbacks`` and the stats.
+        """
+        if self.get_output_value(field) not in (None, "", [], {}):
+            return False
+        self.add_value(field, values)
+        if self.get_output_value(field) in (None, "", [], {}):
+            return False
+        self.fallbacks.append(f"{field}:{source}")
+        if self._fallback_counter is not None:
+            self._fallback_counter(field, source)
+        return True
+
+    def load_item(self) -> NewsItem:
+        """The item with every derived field filled in; raises :class:`ExtractionError`."""
+        item: NewsItem = super().load_item()
+        moment = item.get("published")
+        if not isinstance(moment, Moment):
+            raise ExtractionError("no publication date", kind=EXTRACTION)
+        timezone: ZoneInfo = self.context["timezone"]
+        item["published"] = moment.iso()
+        item["published_precision"] = moment.precision
+        item["published_date"] = moment.local_date(timezone)
+        for field, factory in _LIST_DEFAULTS.items():
+            item.setdefault(field, factory())
+        item.setdefault("lead", None)
+        item.setdefault("body", "")
+        item.setdefault("body_html", "")
+        item["site"] = self.context["site"]
+        item["schema_version"] = SCHEMA_VERSION
+        item["word_count"] = len(item["body"].split())
+        item["content_hash"] = compute_content_hash(dict(item))
+        item["scraped_at"] = utc_now_iso()
+        return item

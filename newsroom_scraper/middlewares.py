@@ -1,0 +1,91 @@
+"""Downloader middlewares shared by every newsroom."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from w3lib.url import safe_url_string
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+PUBLIC_URL_META = "newsroom_public_url"
+
+
+class BaseUrlMiddleware:
+    """Sends every request for the newsroom's public hosts to the ``base_url`` origin instead.
+
+    Spiders, links, the offsite filter, robots.txt, the HTTP cache and the items all keep
+    working with public URLs; only the wire goes to the mirror. Responses come back under their
+    public URL, and redirects the mirror gives under its own origin are mapped back, so that a
+    redirect never leaves the mirror for the live site.
+
+    It sits close to the downloader (after robots.txt and the cache), so they see public URLs.
+    A built-in cannot do this: Scrapy has no setting to rewrite hosts.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.origin: str | None = None
+        self.public_hosts: frozenset[str] = frozenset()
+        self.public_origin = ""
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("NEWSROOM_BASE_URL_ENABLED", True):
+            raise NotConfigured
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        self.origin = getattr(spider, "base_url", None)
+        self.public_origin = getattr(spider, "public_origin", "")
+        self.public_hosts = frozenset(getattr(spider, "public_hosts", ()))
+        if self.origin:
+            logger.info("Requests for %s go to %s", ", ".join(sorted(self.public_hosts)), self.origin)
+
+    def process_request(self, request: Request) -> Request | None:
+        if not self.origin:
+            return None
+        parts = urlsplit(request.url)
+        if parts.hostname not in self.public_hosts:
+            return None
+        origin = urlsplit(self.origin)
+        mirrored = urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, ""))
+        meta = {**request.meta, PUBLIC_URL_META: request.url}
+        # A new request is rescheduled once; it was already filtered as its public URL.
+        return request.replace(url=mirrored, meta=meta, dont_filter=True)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        public_url = request.meta.get(PUBLIC_URL_META)
+        if not public_url or not self.origin:
+            return response
+        location = response.headers.get(b"Location")
+        if not location:
+            return response.replace(url=public_url)
+        # Relative, mirror-absolute or public: always an absolute public URL, so that the
+        # redirected request is mapped to the mirror again by process_request.
+        target = location.decode("latin-1")
+        target = self.to_public(target) or urljoin(public_url, target)
+        headers = response.headers.copy()
+        headers[b"Location"] = safe_url_string(target).encode("latin-1")
+        return response.replace(url=public_url, headers=headers)
+
+    def to_public(self, url: str) -> str | None:
+        """A URL on the mirror's origin as the same URL on the public host."""
+        if not self.origin:
+            return None
+        parts = urlsplit(url)
+        origin = urlsplit(self.origin)
+        if parts.scheme != origin.scheme or parts.netloc != origin.netloc:
+            return None
+        public = urlsplit(self.public_origin)
+        return urlunsplit((public.scheme, public.netloc, parts.path, parts.query, parts.fragment))

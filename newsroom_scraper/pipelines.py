@@ -1,0 +1,127 @@
+"""Item pipelines: validate -> deduplicate -> store."""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
+
+from newsroom_scraper.errors import INVALID_ITEM
+from newsroom_scraper.report import report_error
+from newsroom_scraper.storage import SortedSpool
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_RESOURCE = "news_item.schema.json"
+
+
+@cache
+def item_schema() -> dict[str, Any]:
+    """The JSON Schema of an item, read from the installed package."""
+    text = resources.files("newsroom_scraper").joinpath("schema", SCHEMA_RESOURCE).read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def item_validator() -> Validator:
+    from jsonschema import Draft202012Validator  # deferred: only pipelines and tests need it
+
+    validator: Validator = Draft202012Validator(item_schema())
+    return validator
+
+
+def validation_errors(record: dict[str, Any]) -> list[str]:
+    """Every way ``record`` breaks the schema, as ``field: message`` lines (empty if valid)."""
+    errors = sorted(item_validator().iter_errors(record), key=lambda error: list(error.path))
+    return [f"{'/'.join(map(str, error.path)) or '(item)'}: {error.message}" for error in errors]
+
+
+class ValidationPipeline:
+    """Drops (and reports, with URL and reason) every item that breaks the JSON Schema."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        record = ItemAdapter(item).asdict()
+        problems = validation_errors(record)
+        if problems:
+            reason = "; ".join(problems[:5])
+            self.crawler.stats.inc_value("validation/dropped")
+            report_error(self.crawler, INVALID_ITEM, str(record.get("url")), reason)
+            raise DropItem(f"invalid item {record.get('url')}: {reason}")
+        return item
+
+
+class DeduplicationPipeline:
+    """One item per article within a crawl: same id, same URL or same ``content_hash``.
+
+    Keeps three sets of strings for the crawl's lifetime: the least memory deduplication
+    strictly needs (documented in README, "Memory").
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.seen: dict[str, set[str]] = {"id": set(), "url": set(), "content_hash": set()}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        for field, seen in self.seen.items():
+            if adapter.get(field) in seen:
+                self.crawler.stats.inc_value(f"dedup/dropped/{field}")
+                raise DropItem(f"duplicate {field} {adapter.get(field)} ({adapter.get('url')})")
+        for field, seen in self.seen.items():
+            seen.add(adapter[field])
+        return item
+
+
+class JsonLinesPipeline:
+    """Writes the crawl's items to ``NEWSROOM_OUTPUT``: JSON Lines, newest first, atomically.
+
+    Scrapy's feed exports write in arrival order and straight into the target file; a dataset
+    must be sorted and must never be seen half-written, hence this pipeline.
+    """
+
+    def __init__(self, crawler: Crawler, output: Path) -> None:
+        self.crawler = crawler
+        self.output = output
+        self.spool = SortedSpool(output.parent, output.name)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        output = crawler.settings.get("NEWSROOM_OUTPUT")
+        if not output:
+            raise NotConfigured("NEWSROOM_OUTPUT is not set")
+        return cls(crawler, Path(output))
+
+    def process_item(self, item: Any) -> Any:
+        self.spool.append(ItemAdapter(item).asdict())
+        return item
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        count = self.spool.write_to(self.output)
+        self.spool.close()
+        self.crawler.stats.set_value("output/items", count)
+        logger.info("Wrote %d items to %s", count, self.output)

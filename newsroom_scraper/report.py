@@ -1,0 +1,160 @@
+"""What a run did: errors with their URLs, a progress line, the summary and the exit code.
+
+Every component reports a failure through :func:`report_error`, which sends a Scrapy signal;
+:class:`RunReport` is the one listener, so counting, logging and keeping the list for the
+summary happen in one place whatever the component.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+from scrapy import signals
+from twisted.internet import task
+
+from newsroom_scraper.errors import ErrorRecord
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+    from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+#: Sent as ``error_reported`` with ``kind``, ``url`` and ``reason``.
+error_reported = object()
+
+EXIT_OK: Final = 0
+EXIT_ERRORS: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_LOCKED: Final = 3
+EXIT_UNREACHABLE: Final = 4
+EXIT_SIGINT: Final = 130
+EXIT_SIGTERM: Final = 143
+
+EXIT_CODES_DOC: Final = {
+    EXIT_OK: "success",
+    EXIT_ERRORS: "errors above the threshold (pages with an unexpected shape, dropped items, "
+    "articles that could not be fetched after retries)",
+    EXIT_USAGE: "usage error (bad command line or spider argument)",
+    EXIT_LOCKED: "the data directory is locked by another run",
+    EXIT_UNREACHABLE: "the site could not be reached at all",
+    EXIT_SIGINT: "interrupted (SIGINT / Ctrl-C)",
+    EXIT_SIGTERM: "terminated (SIGTERM)",
+}
+
+#: Records kept for the summary and the report; counts stay exact beyond it.
+MAX_KEPT_ERRORS = 10_000
+
+
+def report_error(crawler: Crawler, kind: str, url: str, reason: str) -> None:
+    """Record one failure: counted in ``errors/<kind>``, logged and listed in the report."""
+    crawler.signals.send_catch_log(signal=error_reported, kind=kind, url=url, reason=reason)
+
+
+class RunReport:
+    """Collects the run's errors, draws the progress line and decides the exit code."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
+        self.errors: list[ErrorRecord] = []
+        self.error_counts: Counter[str] = Counter()
+        self.first_fetch_failure: str | None = None
+        self.close_reason: str | None = None
+        self.started = time.monotonic()
+        self.progress_stream: TextIO | None = None
+        self._progress_task: task.LoopingCall | None = None
+        progress = crawler.settings.get("NEWSROOM_PROGRESS", "auto")
+        if progress is True or progress == "on" or (progress == "auto" and sys.stderr.isatty()):
+            self.progress_stream = sys.stderr
+        crawler.signals.connect(self.on_error, signal=error_reported)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> RunReport | None:
+        """The instance enabled in ``crawler`` (the CLI reads the summary from it)."""
+        for extension in crawler.extensions.middlewares:
+            if isinstance(extension, cls):
+                return extension
+        return None
+
+    def on_error(self, kind: str, url: str, reason: str) -> None:
+        self.error_counts[kind] += 1
+        self.stats.inc_value(f"errors/{kind}")
+        self.stats.inc_value("errors/total")
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append(ErrorRecord(kind, url, reason))
+        if kind == "fetch_failed" and self.first_fetch_failure is None:
+            self.first_fetch_failure = f"{url}: {reason}"
+        logger.error("%s: %s (%s)", kind, url, reason)
+
+    def spider_opened(self, spider: Any) -> None:
+        self.started = time.monotonic()
+        if self.progress_stream is not None:
+            self._progress_task = task.LoopingCall(self.draw_progress)
+            self._progress_task.start(1.0, now=False)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        self.close_reason = reason
+        if self._progress_task is not None and self._progress_task.running:
+            self._progress_task.stop()
+            self.draw_progress(final=True)
+
+    def progress_line(self) -> str:
+        pages = self.stats.get_value("response_received_count", 0)
+        items = self.stats.get_value("item_scraped_count", 0)
+        errors = sum(self.error_counts.values())
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        return (
+            f"pages {pages} | items {items} | errors {errors} | "
+            f"{pages / elapsed:.1f} pages/s | {elapsed:.0f}s"
+        )
+
+    def draw_progress(self, final: bool = False) -> None:
+        if self.progress_stream is None:
+            return
+        self.progress_stream.write("\r\033[K" + self.progress_line() + ("\n" if final else ""))
+        self.progress_stream.flush()
+
+    def exit_code(self, threshold: int | None = None) -> int:
+        """0, 1 (errors above the threshold), 4 (nothing reachable) or 130/143 (stopped)."""
+        if threshold is None:
+            threshold = self.crawler.settings.getint("NEWSROOM_ERROR_THRESHOLD", 0)
+        reason = self.close_reason or ""
+        if reason == "shutdown":
+            return EXIT_SIGINT  # the CLI knows which signal it was and says 130 or 143
+        if self.unreachable():
+            return EXIT_UNREACHABLE
+        errors = sum(self.error_counts.values())
+        if errors > threshold or reason not in {"finished", "closespider_itemcount"}:
+            return EXIT_ERRORS
+        return EXIT_OK
+
+    def unreachable(self) -> bool:
+        """Not a single HTTP response, but failures: the site (or the network) is not there."""
+        responses = self.stats.get_value("downloader/response_count", 0)
+        return responses == 0 and self.stats.get_value("downloader/exception_count", 0) > 0
+
+    def summary(self) -> dict[str, Any]:
+        """The figures a person reads at the end of a run (also the base of the run report)."""
+        stats = self.stats.get_stats()
+        return {
+            "close_reason": self.close_reason,
+            "pages": stats.get("response_received_count", 0),
+            "requests": stats.get("downloader/request_count", 0),
+            "items": stats.get("item_scraped_count", 0),
+            "dropped": stats.get("item_dropped_count", 0),
+            "errors": dict(sorted(self.error_counts.items())),
+            "discovery": {k: v for k, v in sorted(stats.items()) if k.startswith("discovery/")},
+            "duration_seconds": round(time.monotonic() - self.started, 3),
+        }

@@ -1,0 +1,81 @@
+"""Scrapy settings of newsroom_scraper.
+
+Polite by default towards live sites (robots.txt, AutoThrottle, a delay, two requests at a time
+per site, a User-Agent that names the project and a contact); a crawl of a mirror on this
+machine lifts the politeness (see ``NewsroomSpider.from_crawler``). Every value can be
+overridden with ``-s NAME=VALUE``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from newsroom_scraper import __version__
+from newsroom_scraper.items import FIELD_ORDER
+
+BOT_NAME = "newsroom_scraper"
+SPIDER_MODULES = ["newsroom_scraper.spiders"]
+NEWSPIDER_MODULE = "newsroom_scraper.spiders"
+
+#: Who to contact about this crawler: set NEWSROOM_CONTACT (an e-mail address or a URL).
+NEWSROOM_CONTACT = os.environ.get(
+    "NEWSROOM_CONTACT", "https://github.com/newsroom-scraper/newsroom_scraper"
+)
+USER_AGENT = f"newsroom_scraper/{__version__} (+{NEWSROOM_CONTACT})"
+
+# -- politeness ---------------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+
+# -- robustness ---------------------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 20
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+
+# -- hardening ----------------------------------------------------------------------------------
+TELNETCONSOLE_ENABLED = False
+COOKIES_ENABLED = False
+
+# -- development --------------------------------------------------------------------------------
+#: Opt-in: ``-s HTTPCACHE_ENABLED=1`` keeps every response under .scrapy/httpcache.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_EXPIRATION_SECS = 0
+
+# -- components ---------------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Close to the downloader: robots.txt, the cache and redirects see public URLs.
+    "newsroom_scraper.middlewares.BaseUrlMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "newsroom_scraper.pipelines.ValidationPipeline": 100,
+    "newsroom_scraper.pipelines.DeduplicationPipeline": 200,
+    "newsroom_scraper.pipelines.JsonLinesPipeline": 300,
+}
+EXTENSIONS = {
+    "newsroom_scraper.report.RunReport": 0,
+}
+
+#: Where JsonLinesPipeline writes (newest first, replaced atomically); unset: it writes nothing,
+#: and ``-O file.jsonl`` (Scrapy's feed exports) works as usual.
+NEWSROOM_OUTPUT = None
+#: How many errors a run may have and still exit 0.
+NEWSROOM_ERROR_THRESHOLD = 0
+#: Progress line on stderr: "auto" (when stderr is a terminal), "on" or "off".
+NEWSROOM_PROGRESS = "auto"
+
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = list(FIELD_ORDER)
+
+LOG_LEVEL = "INFO"

@@ -1,0 +1,170 @@
+"""What every newsroom spider shares: arguments, public vs. mirror URLs, error reporting.
+
+A newsroom module subclasses :class:`NewsroomSpider`, says where the site lives
+(``public_origin``, ``public_hosts``, ``timezone``) and implements discovery (``start`` and its
+listing callbacks) and extraction (a function from a response to a :class:`NewsItem`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from newsroom_scraper.errors import FETCH_FAILED, HTTP_ERROR, ExtractionError
+from newsroom_scraper.htmltext import AttachmentRules
+from newsroom_scraper.loaders import NewsItemLoader
+from newsroom_scraper.params import DISCOVERY_MODES, CrawlParams, is_loopback_origin
+from newsroom_scraper.report import report_error
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+    from typing_extensions import Self
+
+    from newsroom_scraper.items import NewsItem
+
+#: Settings for a mirror on this machine: no politeness needed towards ourselves.
+LOOPBACK_SETTINGS: dict[str, Any] = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+}
+
+
+class NewsroomSpider(scrapy.Spider):  # type: ignore[misc]
+    """Base of the newsroom spiders (see the module docstring)."""
+
+    #: One line for ``newsroom-scraper sites``.
+    description: ClassVar[str] = ""
+    #: ``https://host`` of the live site: item URLs always use it.
+    public_origin: ClassVar[str] = ""
+    #: Hosts whose requests go to ``base_url`` when one is given.
+    public_hosts: ClassVar[tuple[str, ...]] = ()
+    #: The newsroom's own time zone: the calendar date its readers see.
+    timezone: ClassVar[ZoneInfo] = ZoneInfo("UTC")
+    #: Languages tried by the free-form date parser (the last resort).
+    date_languages: ClassVar[list[str]] = ["en"]
+    attachment_rules: ClassVar[AttachmentRules] = AttachmentRules()
+    discovery_modes: ClassVar[tuple[str, ...]] = DISCOVERY_MODES
+
+    def __init__(
+        self,
+        *args: Any,
+        since: str | None = None,
+        until: str | None = None,
+        limit: str | None = None,
+        base_url: str | None = None,
+        discovery: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.params = CrawlParams.from_arguments(
+            since, until, limit, base_url, discovery, self.discovery_modes
+        )
+        self.base_url = self.params.base_url
+        self.allowed_domains = list(self.public_hosts)
+        self.claimed_articles: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if is_loopback_origin(spider.base_url):
+            # "spider" priority: settings from the command line (-s) still win.
+            for name, value in LOOPBACK_SETTINGS.items():
+                crawler.settings.set(name, value, priority="spider")
+            spider.logger.info(
+                "Mirror on this machine (%s): delays and AutoThrottle off, concurrency 16",
+                spider.base_url,
+            )
+        return spider
+
+    # -- URLs ---------------------------------------------------------------------------------
+
+    def public_url(self, url_or_path: str) -> str:
+        """An absolute public URL for a path, a relative or an absolute URL of the site."""
+        absolute = urljoin(self.public_origin + "/", url_or_path.strip())
+        parts = urlsplit(absolute)
+        if parts.hostname in self.public_hosts and parts.scheme == "http":
+            absolute = "https" + absolute[len("http") :]
+        return absolute
+
+    def is_site_url(self, url: str) -> bool:
+        return urlsplit(url).hostname in self.public_hosts
+
+    # -- discovery budget ---------------------------------------------------------------------
+
+    def claim_article(self, url: str) -> bool:
+        """True the first time an article URL is scheduled and while ``limit`` allows more."""
+        if url in self.claimed_articles:
+            return False
+        if self.params.limit is not None and len(self.claimed_articles) >= self.params.limit:
+            return False
+        self.claimed_articles.add(url)
+        return True
+
+    @property
+    def limit_reached(self) -> bool:
+        return self.params.limit is not None and len(self.claimed_articles) >= self.params.limit
+
+    # -- items and errors ---------------------------------------------------------------------
+
+    def new_loader(self, page_url: str, **context: Any) -> NewsItemLoader:
+        """A loader with this newsroom's context; fallbacks are counted in the stats."""
+        return NewsItemLoader(
+            site=self.name,
+            timezone=self.timezone,
+            base_url=page_url,
+            date_languages=self.date_languages,
+            attachment_rules=self.attachment_rules,
+            fallback_counter=self.count_fallback,
+            **context,
+        )
+
+    def count_fallback(self, field: str, source: str) -> None:
+        if getattr(self, "crawler", None) is not None:
+            self.crawler.stats.inc_value(f"fallback/{field}")
+            self.crawler.stats.inc_value(f"fallback/{field}/{source}")
+
+    def inc_stat(self, key: str, count: int = 1) -> None:
+        if getattr(self, "crawler", None) is not None:
+            self.crawler.stats.inc_value(key, count)
+
+    def report(self, kind: str, url: str, reason: str) -> None:
+        """A counted, logged failure with its URL (see :mod:`newsroom_scraper.report`)."""
+        if getattr(self, "crawler", None) is not None:
+            report_error(self.crawler, kind, url, reason)
+        else:
+            self.logger.error("%s: %s (%s)", kind, url, reason)
+
+    def extraction_failed(self, url: str, error: ExtractionError) -> None:
+        self.report(error.kind, url, error.reason)
+
+    def on_request_error(self, failure: Failure) -> None:
+        """Errback of every request: a final HTTP status or a failure after the retries."""
+        request = failure.request
+        url = request.meta.get("newsroom_public_url", request.url)
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self.handle_http_error(request, url, status)
+            return
+        self.report(FETCH_FAILED, url, f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+    def handle_http_error(self, request: scrapy.Request, url: str, status: int) -> None:
+        self.report(HTTP_ERROR, url, f"HTTP {status}")
+
+    def extract(self, response: Response) -> NewsItem:
+        """Page -> item for ``newsroom-scraper extract`` (saved pages, no further requests)."""
+        raise NotImplementedError
+
+    @classmethod
+    def check_arguments(cls, **arguments: Any) -> None:
+        """Raise :class:`scrapy.exceptions.UsageError` for arguments this spider refuses."""
+        cls(**arguments)

@@ -1,0 +1,590 @@
+"""Europol newsroom (www.europol.europa.eu), as described in ``shared/sites/europol.md``.
+
+The site is a React application: every page is a loading shell that embeds its data as JSON in
+``<script>window.SERVER_DATA={...};</script>``. Articles are read from ``NodeLoader.node`` of
+that JSON (or, when a page has none, from the back end's ``/cms/api/node?url=<alias>``).
+
+Discovery, in ``auto`` mode: the newsroom page's embedded items, then the API listing pages
+(``/cms/api/node?url=/media-press/newsroom&search=page=N``, counted from 0) until ``nodesCount``,
+a repeated page or an empty one; RSS (``/rss.xml``) for the newest items. When the listing stops
+answering, the crawl walks ``navigation.previous`` from the oldest article it gave, down to the
+first article of the newsroom. ``discovery=chain`` walks from the newest article only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from newsroom_scraper.dates import parse_moment
+from newsroom_scraper.errors import DISCOVERY, UNEXPECTED_SHAPE, ExtractionError
+from newsroom_scraper.htmltext import AttachmentRules
+from newsroom_scraper.items import NewsItem
+from newsroom_scraper.spiders.base import NewsroomSpider
+
+PUBLIC_ORIGIN = "https://www.europol.europa.eu"
+NEWSROOM_ALIAS = "/media-press/newsroom"
+ARTICLE_PREFIX = "/media-press/newsroom/news/"
+LEGACY_ARTICLE_PREFIX = "/newsroom/news/"
+RSS_PATH = "/rss.xml"
+NODE_API_PATH = "/cms/api/node"
+#: The four blocks the old site showed under every article.
+CORE_VOCABULARIES = ("crime_areas", "target_groups", "entities", "support_and_services")
+
+_SERVER_DATA_ASSIGNMENT = re.compile(r"window\.SERVER_DATA\s*=\s*")
+_JSON = json.JSONDecoder()
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|[^A-Za-z0-9]+")
+#: Node keys that are lists of objects but not taxonomy: attachments by the words of the key.
+_ATTACHMENT_KEY_WORDS = {
+    "download": "document",
+    "downloads": "document",
+    "document": "document",
+    "documents": "document",
+    "file": "document",
+    "files": "document",
+    "attachment": "document",
+    "attachments": "document",
+    "video": "video",
+    "videos": "video",
+    "image": "image",
+    "images": "image",
+    "photo": "image",
+    "photos": "image",
+    "gallery": "image",
+}
+_NOT_TAXONOMY_KEYS = frozenset({"lists", "navigation", "breadcrumbs", "breadcrumb", "metatags"})
+
+
+# -- extraction: page -> node -> item ----------------------------------------------------------
+
+
+def find_server_data(text: str) -> dict[str, Any]:
+    """The JSON value of the page's single ``window.SERVER_DATA =`` assignment.
+
+    Decoded with ``raw_decode``, which stops at the end of the value: ``};`` inside HTML or CSS
+    strings of the JSON cannot cut it short, as a regular expression up to ``};`` would.
+    """
+    assignments = list(_SERVER_DATA_ASSIGNMENT.finditer(text))
+    if len(assignments) != 1:
+        raise ExtractionError(
+            f"{len(assignments)} window.SERVER_DATA assignments in the page (expected exactly 1)"
+        )
+    try:
+        value, _ = _JSON.raw_decode(text, assignments[0].end())
+    except json.JSONDecodeError as exc:
+        raise ExtractionError(f"window.SERVER_DATA is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ExtractionError("window.SERVER_DATA is not a JSON object")
+    return value
+
+
+def node_of(server_data: dict[str, Any]) -> dict[str, Any]:
+    """``SERVER_DATA.NodeLoader.node``; menus and footers under ``App`` are never read."""
+    loader = server_data.get("NodeLoader")
+    node = loader.get("node") if isinstance(loader, dict) else None
+    if not isinstance(node, dict):
+        raise ExtractionError("window.SERVER_DATA has no NodeLoader.node object")
+    return node
+
+
+def node_from_api(text: str) -> dict[str, Any]:
+    """The node served by ``/cms/api/node``: the object itself (or wrapped, tolerated)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExtractionError(f"node API answer is not JSON: {exc}") from None
+    if isinstance(value, dict) and isinstance(value.get("NodeLoader"), dict):
+        return node_of(value)
+    if isinstance(value, dict) and isinstance(value.get("node"), dict):
+        return dict(value["node"])
+    if not isinstance(value, dict):
+        raise ExtractionError("node API answer is not a JSON object")
+    return value
+
+
+def menu_index(server_data: dict[str, Any]) -> dict[str, str]:
+    """Label -> URL of every entry of the site's main menu (for taxonomy terms without a URL)."""
+    app = server_data.get("App")
+    menus = app.get("menus") if isinstance(app, dict) else None
+    index: dict[str, str] = {}
+
+    def visit(entries: Any) -> None:
+        if not isinstance(entries, list):
+            return
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            name, url = entry.get("name") or entry.get("title"), entry.get("url")
+            if isinstance(name, str) and isinstance(url, str):
+                index.setdefault(_label_key(name), url)
+            visit(entry.get("children"))
+
+    if isinstance(menus, dict):
+        for entries in menus.values():
+            visit(entries)
+    return index
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def key_words(key: str) -> list[str]:
+    """``supportAndServices`` -> ``["support", "and", "services"]`` (any spelling)."""
+    return [word.lower() for word in _CAMEL_BOUNDARY.split(key) if word]
+
+
+def vocabulary_name(key: str) -> str:
+    """A node key to its vocabulary: the four blocks of the old site by their words, else the
+    key itself in snake_case."""
+    words = key_words(key)
+    if "crime" in words or "crimes" in words:
+        return "crime_areas"
+    if any(word.startswith("target") for word in words) and any(
+        word.startswith("group") for word in words
+    ):
+        return "target_groups"
+    if any(word.startswith("entit") for word in words):
+        return "entities"
+    if "support" in words or any(word.startswith("service") for word in words):
+        return "support_and_services"
+    return "_".join(words)
+
+
+def _term_title(entry: Any) -> str | None:
+    if not isinstance(entry, dict):
+        return None
+    title = entry.get("title", entry.get("name"))
+    return title.strip() if isinstance(title, str) and title.strip() else None
+
+
+def _entry_url(entry: dict[str, Any]) -> str | None:
+    for key in ("alias", "url", "path", "href", "uri", "file", "src"):
+        value = entry.get(key)
+        if isinstance(value, dict):
+            value = value.get("url") or value.get("alias")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def alias_of(reference: Any) -> str | None:
+    """An alias given as a string or as an object carrying one (``navigation.previous``)."""
+    if isinstance(reference, str):
+        return reference.strip() or None
+    if isinstance(reference, dict):
+        return _entry_url(reference)
+    return None
+
+
+def canonical_alias(alias: str) -> str:
+    """Legacy ``/newsroom/news/<slug>`` -> ``/media-press/newsroom/news/<slug>``; the slug is
+    kept byte for byte (never decoded and re-encoded)."""
+    path = urlsplit(alias).path if "://" in alias else alias
+    if path.startswith(LEGACY_ARTICLE_PREFIX):
+        return "/media-press" + path
+    return path
+
+
+def node_api_path(alias: str) -> str:
+    """``/cms/api/node?url=<alias percent-encoded completely>`` (``%`` itself included)."""
+    return f"{NODE_API_PATH}?url={quote(alias, safe='')}"
+
+
+def listing_api_path(page: int) -> str:
+    return f"{node_api_path(NEWSROOM_ALIAS)}&search={quote(f'page={page}', safe='')}"
+
+
+class EuropolSpider(NewsroomSpider):
+    """Europol newsroom: press releases and news since 2007."""
+
+    name = "europol"
+    description = "Europol newsroom (www.europol.europa.eu): press releases and news"
+    public_origin = PUBLIC_ORIGIN
+    public_hosts = ("www.europol.europa.eu", "europol.europa.eu")
+    timezone = ZoneInfo("Europe/Amsterdam")
+    date_languages = ["en"]
+    attachment_rules = AttachmentRules(
+        file_path_prefixes=("/cms/sites/default/files/", "/sites/default/files/")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chained: set[str] = set()
+        self.listing_entries_seen = 0
+        self.oldest_listed: str | None = None
+        self.newest_from_rss: str | None = None
+        self.listing_pages: set[str] = set()
+        self.menu_index: dict[str, str] | None = None
+        self.chain_started = False
+        self.waiting_for_chain_start = False
+        self.rss_done = False
+
+    # -- discovery ----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        mode = self.params.discovery
+        self.crawler.stats.set_value("discovery/mode", mode)
+        if mode in {"auto", "listing"}:
+            self.crawler.stats.set_value("discovery/path", "listing")
+            yield self.newsroom_request()
+        if mode in {"auto", "chain"}:
+            yield scrapy.Request(
+                self.public_url(RSS_PATH), callback=self.parse_rss, errback=self.rss_failed
+            )
+        if mode == "chain":
+            self.crawler.stats.set_value("discovery/path", "chain")
+            self.waiting_for_chain_start = True
+
+    def newsroom_request(self) -> scrapy.Request:
+        return scrapy.Request(
+            self.public_url(NEWSROOM_ALIAS),
+            callback=self.parse_newsroom,
+            errback=self.newsroom_failed,
+        )
+
+    def listing_api_request(self, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            self.public_url(listing_api_path(page)),
+            callback=self.parse_listing_api,
+            errback=self.listing_api_failed,
+            meta={"listing_page": page},
+        )
+
+    def parse_newsroom(self, response: Response) -> Iterator[scrapy.Request]:
+        """The newsroom page: its embedded items (if any), then the API listing from page 0."""
+        self.inc_stat("discovery/listing_embedded/pages")
+        items: list[Any] = []
+        try:
+            node = node_of(find_server_data(response.text))
+            for block in node.get("lists") or []:
+                if isinstance(block, dict) and isinstance(block.get("items"), list):
+                    items.extend(block["items"])
+        except (ExtractionError, AttributeError, TypeError) as exc:
+            self.logger.warning("No embedded listing at %s: %s", response.url, exc)
+        if self.params.discovery == "chain":
+            yield from self.start_chain_from_entries(items, response.url)
+            return
+        yield from self.listing_entries(items, "listing_embedded")
+        yield self.listing_api_request(0)
+
+    def newsroom_failed(self, failure: Any) -> Iterator[scrapy.Request]:
+        self.logger.warning("Newsroom page failed: %s", failure.getErrorMessage())
+        if self.params.discovery == "chain":
+            self.report(DISCOVERY, self.public_url(NEWSROOM_ALIAS), "no start for the chain")
+            return
+        yield self.listing_api_request(0)
+
+    def parse_listing_api(self, response: Response) -> Iterator[scrapy.Request]:
+        """One API listing page; the next one until the listing ends."""
+        page = int(response.meta["listing_page"])
+        self.inc_stat("discovery/listing_api/pages")
+        try:
+            data = json.loads(response.text)["listing"]["data"]
+            nodes = data["nodes"]
+            if not isinstance(nodes, list):
+                raise TypeError("listing.data.nodes is not a list")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            yield from self.listing_ended(response.url, f"unexpected listing shape: {exc!r}")
+            return
+        signature = json.dumps([_entry_url(n) for n in nodes if isinstance(n, dict)])
+        if not nodes or signature in self.listing_pages:
+            self.logger.info("Listing ends at page %d (empty or repeated)", page)
+            return
+        self.listing_pages.add(signature)
+        yield from self.listing_entries(nodes, "listing_api")
+        total = data.get("nodesCount")
+        per_page = data.get("nodesPerPage") or len(nodes)
+        if isinstance(total, int) and isinstance(per_page, int) and (page + 1) * per_page >= total:
+            return
+        if self.limit_reached or self.past_since(nodes):
+            return
+        yield self.listing_api_request(page + 1)
+
+    def listing_api_failed(self, failure: Any) -> Iterator[scrapy.Request]:
+        yield from self.listing_ended(failure.request.url, failure.getErrorMessage(), final=False)
+
+    def listing_ended(self, url: str, reason: str, final: bool = True) -> Iterator[scrapy.Request]:
+        """The API listing stopped answering: in ``auto`` mode walk the chain from there on."""
+        public = self.public_url(urlsplit(url)._replace(scheme="", netloc="").geturl())
+        if final or self.params.discovery == "listing":
+            self.report(UNEXPECTED_SHAPE if final else DISCOVERY, public, reason)
+        else:
+            self.logger.warning("Listing API does not answer (%s): %s", public, reason)
+        self.inc_stat("discovery/listing_api/failed")
+        if self.params.discovery != "auto":
+            return
+        self.crawler.stats.set_value("discovery/path", "listing+chain")
+        start = self.oldest_listed or self.newest_from_rss
+        if start:
+            yield from self.chain_to(start, already_claimed=True)
+        elif not self.rss_done:
+            self.waiting_for_chain_start = True
+        else:
+            self.report(DISCOVERY, public, "neither the listing nor RSS gave an article")
+
+    def listing_entries(self, entries: list[Any], source: str) -> Iterator[scrapy.Request]:
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            alias = _entry_url(entry)
+            if not alias:
+                continue
+            published = self.entry_published(entry)
+            if published is not None and self.params.after_until(published):
+                continue
+            if published is not None and self.params.before_since(published):
+                continue
+            url = self.public_url(canonical_alias(alias))
+            self.oldest_listed = url
+            self.listing_entries_seen += 1
+            if self.claim_article(url):
+                self.inc_stat(f"discovery/{source}/articles")
+                yield self.article_request(url)
+
+    def entry_published(self, entry: dict[str, Any]) -> Any:
+        try:
+            loader = self.new_loader("")
+            loader.add_value("published", entry.get("published"))
+            moment = loader.get_output_value("published")
+        except ValueError:
+            return None
+        return moment.utc if moment is not None else None
+
+    def past_since(self, entries: list[Any]) -> bool:
+        """Every entry of this page is older than ``since``: later pages are older still."""
+        if self.params.since is None:
+            return False
+        dates = [self.entry_published(e) for e in entries if isinstance(e, dict)]
+        return bool(dates) and all(d is not None and self.params.before_since(d) for d in dates)
+
+    def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
+        """The newest items (no dates in this feed); in ``chain`` mode, the chain's start."""
+        self.rss_done = True
+        self.inc_stat("discovery/rss/pages")
+        links = [link.strip() for link in response.xpath("//item/link/text()").getall()]
+        links = [self.public_url(canonical_alias(link)) for link in links if link]
+        if links:
+            self.newest_from_rss = links[0]
+        if self.waiting_for_chain_start:
+            self.waiting_for_chain_start = False
+            if links:
+                yield from self.chain_to(links[0])
+            elif self.params.discovery == "chain":
+                yield self.newsroom_request()
+            else:
+                self.report(DISCOVERY, response.url, "neither the listing nor RSS gave an article")
+            return
+        if self.params.since or self.params.until:
+            return  # undated entries: the listing brings what the window wants
+        for url in links:
+            if self.claim_article(url):
+                self.inc_stat("discovery/rss/articles")
+                yield self.article_request(url)
+
+    def rss_failed(self, failure: Any) -> Iterator[scrapy.Request]:
+        self.rss_done = True
+        self.logger.warning("RSS failed: %s", failure.getErrorMessage())
+        if self.waiting_for_chain_start:
+            self.waiting_for_chain_start = False
+            if self.params.discovery == "chain":
+                yield self.newsroom_request()
+            else:
+                self.report(DISCOVERY, failure.request.url, "no listing and no RSS")
+
+    def start_chain_from_entries(self, entries: list[Any], url: str) -> Iterator[scrapy.Request]:
+        aliases = [_entry_url(e) for e in entries if isinstance(e, dict)]
+        first = next((alias for alias in aliases if alias), None)
+        if first is None:
+            self.report(DISCOVERY, url, "no article to start the chain from")
+            return
+        yield from self.chain_to(self.public_url(canonical_alias(first)))
+
+    def chain_to(self, url: str, already_claimed: bool = False) -> Iterator[scrapy.Request]:
+        """Schedule ``url`` as a link of the ``navigation.previous`` chain."""
+        if url in self.chained:
+            self.inc_stat("discovery/chain/cycles")
+            return
+        self.chain_started = True
+        self.chained.add(url)
+        if self.claim_article(url):
+            self.inc_stat("discovery/chain/articles")
+            yield self.article_request(url, chain=True)
+        elif (already_claimed or url in self.claimed_articles) and not self.limit_reached:
+            # Already fetched for the listing: fetch again only to read its previous link.
+            yield self.article_request(url, chain=True, chain_only=True)
+
+    def article_request(
+        self, url: str, chain: bool = False, chain_only: bool = False
+    ) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_request_error,
+            meta={"chain": chain, "chain_only": chain_only},
+            dont_filter=chain_only,
+        )
+
+    # -- articles -----------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[NewsItem | scrapy.Request]:
+        """An article page: the item from its embedded node, or the node API as a fallback."""
+        if response.meta.get("chain"):
+            self.inc_stat("discovery/chain/pages")
+        try:
+            server_data = find_server_data(response.text)
+            node = node_of(server_data)
+        except ExtractionError as exc:
+            self.inc_stat("europol/node_api_fallback")
+            self.logger.info("%s: %s; asking the node API", response.url, exc.reason)
+            yield self.node_api_request(response, exc.reason)
+            return
+        if self.menu_index is None:
+            self.menu_index = menu_index(server_data)
+        yield from self.item_and_previous(response, node)
+
+    def node_api_request(self, response: Response, reason: str) -> scrapy.Request:
+        alias = urlsplit(response.url).path
+        return scrapy.Request(
+            self.public_url(node_api_path(alias)),
+            callback=self.parse_node_api,
+            errback=self.on_request_error,
+            meta={**response.meta, "article_url": response.url, "page_problem": reason},
+            dont_filter=True,
+        )
+
+    def parse_node_api(self, response: Response) -> Iterator[NewsItem | scrapy.Request]:
+        article_url = response.meta["article_url"]
+        try:
+            node = node_from_api(response.text)
+        except ExtractionError as exc:
+            self.report(
+                UNEXPECTED_SHAPE,
+                article_url,
+                f"page without the expected data ({response.meta['page_problem']}); "
+                f"node API: {exc.reason}",
+            )
+            return
+        yield from self.item_and_previous(response.replace(url=article_url), node)
+
+    def item_and_previous(
+        self, response: Response, node: dict[str, Any]
+    ) -> Iterator[NewsItem | scrapy.Request]:
+        try:
+            item = self.item_from_node(node, response.url)
+        except ExtractionError as exc:
+            self.extraction_failed(response.url, exc)
+            item = None
+        within = item is not None and self.in_window(item)
+        if item is not None and within and not response.meta.get("chain_only"):
+            yield item
+        if response.meta.get("chain") and not self.older_than_since(item):
+            previous = alias_of((node.get("navigation") or {}).get("previous"))
+            if previous:
+                yield from self.chain_to(self.public_url(canonical_alias(previous)))
+            else:
+                self.logger.info("Chain ends at %s (no previous article)", response.url)
+
+    def in_window(self, item: NewsItem) -> bool:
+        return self.params.accepts(parse_moment(item["published"], self.timezone).utc)
+
+    def older_than_since(self, item: NewsItem | None) -> bool:
+        if item is None or self.params.since is None:
+            return False
+        return self.params.before_since(parse_moment(item["published"], self.timezone).utc)
+
+    def item_from_node(self, node: dict[str, Any], page_url: str) -> NewsItem:
+        return item_from_node(self, node, page_url, self.menu_index or {})
+
+    def extract(self, response: Response) -> NewsItem:
+        """A saved page (shell with SERVER_DATA, or a node API answer) -> item."""
+        text = response.text if isinstance(response, TextResponse) else response.body.decode()
+        if text.lstrip().startswith("{"):
+            return item_from_node(self, node_from_api(text), response.url, {})
+        server_data = find_server_data(text)
+        return item_from_node(self, node_of(server_data), response.url, menu_index(server_data))
+
+
+def item_from_node(
+    spider: NewsroomSpider, node: dict[str, Any], page_url: str, menus: dict[str, str]
+) -> NewsItem:
+    """An article node -> :class:`NewsItem`; :class:`ExtractionError` when the node is not one."""
+    missing = [key for key in ("id", "title", "published") if node.get(key) in (None, "")]
+    if missing:
+        raise ExtractionError(f"article node without {', '.join(missing)}")
+    if not isinstance(node.get("body", ""), str | None):
+        raise ExtractionError("article node body is not a string")
+    alias = node.get("alias")
+    url = (
+        spider.public_url(canonical_alias(alias))
+        if isinstance(alias, str) and alias.strip()
+        else spider.public_url(canonical_alias(page_url))
+    )
+    loader = spider.new_loader(url)
+    loader.add_value("id", f"europol:{node['id']}")
+    loader.add_value("url", url)
+    loader.add_value("title", node["title"] if isinstance(node["title"], str) else None)
+    loader.add_value("published", node["published"])
+    loader.add_value("content_type", _article_type(node.get("articleType")))
+    if isinstance(node.get("type"), str):
+        loader.add_fallback("content_type", "node_type", node["type"].replace("_", " ").title())
+    loader.add_value("lead", _string(node.get("introduction")))
+    loader.add_fallback("lead", "summary", _string(node.get("summary")))
+    loader.add_body(_string(node.get("body")))
+    loader.add_value("taxonomy", _taxonomy(spider, node, loader, menus))
+    loader.add_value("language", _string(node.get("langcode")) or "en")
+    try:
+        item = loader.load_item()
+    except ValueError as exc:
+        raise ExtractionError(str(exc).split("\n")[-1] or repr(exc)) from None
+    for field in ("title", "content_type"):
+        if not item.get(field):
+            raise ExtractionError(f"article node without a usable {field}")
+    return item
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _article_type(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return _string(value.get("title") or value.get("name"))
+    return _string(value)
+
+
+def _taxonomy(
+    spider: NewsroomSpider, node: dict[str, Any], loader: Any, menus: dict[str, str]
+) -> dict[str, list[dict[str, str | None]]]:
+    """Every list of ``{title, ...}`` objects: attachments by their key, all others taxonomy."""
+    taxonomy: dict[str, list[dict[str, str | None]]] = {name: [] for name in CORE_VOCABULARIES}
+    for key, value in node.items():
+        if key in _NOT_TAXONOMY_KEYS or not isinstance(value, list):
+            continue
+        entries = [(entry, _term_title(entry)) for entry in value]
+        entries = [(entry, title) for entry, title in entries if title]
+        if not entries:
+            continue
+        attachment_kind = next(
+            (_ATTACHMENT_KEY_WORDS[w] for w in key_words(key) if w in _ATTACHMENT_KEY_WORDS), None
+        )
+        for entry, title in entries:
+            target = _entry_url(entry)
+            if attachment_kind:
+                if target:
+                    loader.add_attachment(attachment_kind, title, spider.public_url(target))
+                continue
+            if target is None and title is not None:
+                target = menus.get(_label_key(title))
+            bucket = taxonomy.setdefault(vocabulary_name(key), [])
+            term = {"label": title, "url": spider.public_url(target) if target else None}
+            if term not in bucket:
+                bucket.append(term)
+    return taxonomy

@@ -1,0 +1,88 @@
+"""Files of the dataset: JSON Lines written aside and renamed into place.
+
+A reader never sees a half-written file: the new content is written to a temporary file in the
+same directory, flushed to disk, then renamed over the old one (``os.replace`` is atomic on
+POSIX and Windows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from newsroom_scraper.items import dumps_record
+
+
+def newest_first_key(record: dict[str, Any]) -> tuple[str, str]:
+    """Sort key for "newest first": publication time descending, then id (stable order)."""
+    return (record.get("published") or "", record.get("id") or "")
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename durable (no-op where directories cannot be opened)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_lines(path: Path, lines: Iterable[bytes]) -> int:
+    """Write ``lines`` (each ending in a newline) to ``path`` atomically; return their count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    count = 0
+    try:
+        with os.fdopen(fd, "wb") as temp:
+            for line in lines:
+                temp.write(line)
+                count += 1
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(temp_name).unlink()
+        raise
+    fsync_directory(path.parent)
+    return count
+
+
+class SortedSpool:
+    """Records spooled to disk as they come, written out newest first at the end.
+
+    Only the sort key and the position of each line stay in memory, not the records.
+    """
+
+    def __init__(self, directory: Path, name: str) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self._file: BinaryIO = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in close()
+            prefix=f".{name}.", suffix=".spool", dir=directory, delete=True
+        )
+        self._index: list[tuple[tuple[str, str], int, int]] = []
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def append(self, record: dict[str, Any]) -> None:
+        line = (dumps_record(record) + "\n").encode("utf-8")
+        self._index.append((newest_first_key(record), self._file.tell(), len(line)))
+        self._file.write(line)
+
+    def sorted_lines(self) -> Iterator[bytes]:
+        self._file.flush()
+        for _, offset, length in sorted(self._index, key=lambda entry: entry[0], reverse=True):
+            self._file.seek(offset)
+            yield self._file.read(length)
+        self._file.seek(0, os.SEEK_END)
+
+    def write_to(self, path: Path) -> int:
+        return atomic_write_lines(path, self.sorted_lines())
+
+    def close(self) -> None:
+        self._file.close()
