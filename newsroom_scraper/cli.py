@@ -199,6 +199,7 @@ def run_crawl(args: argparse.Namespace) -> int:
     settings = project_settings(args.settings)
     settings.set("LOG_LEVEL", args.log_level or ("INFO" if args.log_file else "WARNING"), "cmdline")
     if args.log_file:
+        Path(args.log_file).parent.mkdir(parents=True, exist_ok=True)
         settings.set("LOG_FILE", args.log_file, priority="cmdline")
     folder = data_dir(args.data_dir)
     if args.demo:

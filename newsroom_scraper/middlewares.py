@@ -28,7 +28,8 @@ class BaseUrlMiddleware:
     public URL, and redirects the mirror gives under its own origin are mapped back, so that a
     redirect never leaves the mirror for the live site.
 
-    It sits close to the downloader (after robots.txt and the cache), so they see public URLs.
+    It sits after robots.txt, retries and redirects and before the downloader stats, so those
+    see public URLs and every request is counted once, as it goes to the mirror.
     A built-in cannot do this: Scrapy has no setting to rewrite hosts.
     """
 

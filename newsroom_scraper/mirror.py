@@ -171,10 +171,11 @@ class MirrorServer:
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
         if self._thread is not None:
+            self.httpd.shutdown()
             self._thread.join(timeout=5)
+            self._thread = None
+        self.httpd.server_close()
 
 
 @contextmanager

@@ -7,10 +7,12 @@ summary happen in one place whatever the component.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from scrapy import signals
@@ -106,6 +108,11 @@ class RunReport:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         self.close_reason = reason
+        stats_file = self.crawler.settings.get("NEWSROOM_STATS_FILE")
+        if stats_file:
+            # For tests and monitoring: the final stats as JSON (Scrapy only logs them).
+            stats = {**self.stats.get_stats(), "finish_reason": reason}
+            Path(stats_file).write_text(json.dumps(stats, default=str, sort_keys=True, indent=1))
         if self._progress_task is not None and self._progress_task.running:
             self._progress_task.stop()
             self.draw_progress(final=True)

@@ -55,8 +55,9 @@ HTTPCACHE_EXPIRATION_SECS = 0
 
 # -- components ---------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
-    # Close to the downloader: robots.txt, the cache and redirects see public URLs.
-    "newsroom_scraper.middlewares.BaseUrlMiddleware": 950,
+    # After robots.txt (100), retries (550) and redirects (600), before the downloader stats
+    # (850): those see public URLs first and each request is counted once, on the wire.
+    "newsroom_scraper.middlewares.BaseUrlMiddleware": 840,
 }
 ITEM_PIPELINES = {
     "newsroom_scraper.pipelines.ValidationPipeline": 100,

@@ -456,7 +456,12 @@ class EuropolSpider(NewsroomSpider):
             self.public_url(node_api_path(alias)),
             callback=self.parse_node_api,
             errback=self.on_request_error,
-            meta={**response.meta, "article_url": response.url, "page_problem": reason},
+            meta={
+                "chain": response.meta.get("chain", False),
+                "chain_only": response.meta.get("chain_only", False),
+                "article_url": response.url,
+                "page_problem": reason,
+            },
             dont_filter=True,
         )
 

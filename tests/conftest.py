@@ -1,0 +1,31 @@
+"""Shared fixtures: local mirrors of the newsrooms on 127.0.0.1 (session-scoped where read-only)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from newsroom_scraper.mirror import MirrorServer
+from tests.helpers import SHARED
+from tests.mirrors import europol as europol_mirror
+
+
+def shared_folder(*parts: str):
+    """A folder of ../shared, or a skip saying why it is needed."""
+    folder = SHARED.joinpath(*parts)
+    if not folder.exists():
+        pytest.skip(f"{folder} is absent: these tests read the real pages kept in ../shared")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def europol_site():
+    return europol_mirror.build_site(europol_mirror.default_articles())
+
+
+@pytest.fixture(scope="session")
+def europol_server(europol_site) -> Iterator[MirrorServer]:
+    server = MirrorServer(europol_site).start()
+    yield server
+    server.stop()
