@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -26,6 +25,8 @@ from newsroom_scraper.report import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from scrapy.settings import Settings
 
     from newsroom_scraper.spiders.base import NewsroomSpider
@@ -105,20 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    handlers = {
+        "crawl": run_crawl,
+        "extract": run_extract,
+        "sites": run_sites,
+        "schema": run_schema,
+    }
     try:
-        if args.command == "crawl":
-            return run_crawl(args)
-        if args.command == "extract":
-            return run_extract(args)
-        if args.command == "sites":
-            return run_sites()
-        if args.command == "schema":
-            return run_schema()
+        return handlers[args.command](args)
     except CliError as exc:
         print(f"newsroom-scraper: error: {exc}", file=sys.stderr)
         return exc.code
-    parser.error(f"unknown command {args.command}")  # pragma: no cover - argparse checks it
-    return EXIT_USAGE  # pragma: no cover
 
 
 # -- sites, schema --------------------------------------------------------------------------------
@@ -134,7 +132,7 @@ def site_class(name: str) -> type[NewsroomSpider]:
     return sites[name]
 
 
-def run_sites() -> int:
+def run_sites(args: argparse.Namespace) -> int:
     from newsroom_scraper.spiders import registered_sites
 
     for name, spidercls in registered_sites().items():
@@ -142,7 +140,7 @@ def run_sites() -> int:
     return EXIT_OK
 
 
-def run_schema() -> int:
+def run_schema(args: argparse.Namespace) -> int:
     from newsroom_scraper.pipelines import item_schema
 
     print(json.dumps(item_schema(), indent=2, ensure_ascii=False))
@@ -211,7 +209,9 @@ def run_crawl(args: argparse.Namespace) -> int:
     if args.demo:
         server = MirrorServer(MirrorSite.load(demo_folder(args.site))).start()
         arguments["base_url"] = server.origin
-        print(f"Demo: the offline sample of {args.site} is served at {server.origin}", file=sys.stderr)
+        print(
+            f"Demo: the offline sample of {args.site} is served at {server.origin}", file=sys.stderr
+        )
     try:
         try:
             spidercls.check_arguments(**arguments)
@@ -241,7 +241,7 @@ def crawl_in_process(
 
     received: list[int] = []
 
-    class Process(CrawlerProcess):  # type: ignore[misc]
+    class Process(CrawlerProcess):
         # Scrapy logs the signal but does not expose it; the exit code (130/143) needs it.
         def _signal_shutdown(self, signum: int, frame: Any) -> None:
             received.append(signum)
@@ -263,7 +263,11 @@ def finish(
         print("newsroom-scraper: error: the crawl did not start", file=sys.stderr)
         return EXIT_ERRORS
     if outcome.signum is not None:
-        code = 128 + outcome.signum if outcome.signum in {signal.SIGINT, signal.SIGTERM} else EXIT_SIGINT
+        code = (
+            128 + outcome.signum
+            if outcome.signum in {signal.SIGINT, signal.SIGTERM}
+            else EXIT_SIGINT
+        )
     else:
         code = report.exit_code()
     summary = report.summary()
@@ -285,7 +289,9 @@ def print_summary(summary: dict[str, Any], report: Any, out: Path, code: int) ->
         f"Crawl {summary['close_reason']}: {summary['items']} items from {summary['pages']} pages "
         f"({summary['requests']} requests) in {summary['duration_seconds']:.1f}s",
     ]
-    discovery = ", ".join(f"{k.removeprefix('discovery/')}={v}" for k, v in summary["discovery"].items())
+    discovery = ", ".join(
+        f"{k.removeprefix('discovery/')}={v}" for k, v in summary["discovery"].items()
+    )
     if discovery:
         lines.append(f"Discovery: {discovery}")
     if summary["dropped"]:

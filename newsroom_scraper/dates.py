@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Final
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 SECOND: Final = "second"
 MINUTE: Final = "minute"
@@ -125,7 +127,7 @@ def from_display(text: str, tz: ZoneInfo) -> Moment | None:
     cleaned = " ".join(text.split())
     for fmt, precision in _DISPLAY_FORMATS:
         try:
-            parsed = datetime.strptime(cleaned, fmt)  # noqa: DTZ007 - local wall-clock time
+            parsed = datetime.strptime(cleaned, fmt)
         except ValueError:
             continue
         if precision == DAY:

@@ -1,4 +1,4 @@
-"""Typed errors: every failure of a crawl is one of these kinds, counted and reported with its URL."""
+"""Typed errors: every failure of a crawl has one of these kinds, counted and reported by URL."""
 
 from __future__ import annotations
 

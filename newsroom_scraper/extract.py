@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from itemadapter import ItemAdapter
@@ -21,6 +19,9 @@ from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.report import EXIT_ERRORS, EXIT_OK
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
     from newsroom_scraper.spiders.base import NewsroomSpider
 
 _OWN_URL_PATTERNS = (

@@ -8,13 +8,16 @@ URL paths hold its files (:class:`AttachmentRules`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 #: Elements whose content is never part of the article (dropped with their content).
 _DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "link", "meta", "object"})
@@ -28,6 +31,7 @@ _PARAGRAPH_TAGS = frozenset(
 )  # fmt: skip
 #: Elements that are one line of their own (list items, table rows, captions).
 _LINE_TAGS = frozenset({"li", "dt", "dd", "tr", "figcaption", "caption", "br"})
+_DROPPED_ATTRIBUTES = frozenset({"style", "srcdoc", "formaction"})
 _WHITESPACE = re.compile(r"[\s\u00a0\u200b\u2007\u202f]+")
 _URL_ATTRIBUTES = ("href", "src", "poster", "data-src")
 
@@ -190,9 +194,8 @@ def _clean(root: lxml.html.HtmlElement) -> None:
             continue
         for name in list(element.attrib):
             lowered = name.lower()
-            if lowered.startswith("on") or lowered in {"style", "srcdoc", "formaction"}:
-                del element.attrib[name]
-            elif lowered in _URL_ATTRIBUTES and _is_script_url(element.attrib[name]):
+            unsafe_url = lowered in _URL_ATTRIBUTES and _is_script_url(element.attrib[name])
+            if unsafe_url or lowered.startswith("on") or lowered in _DROPPED_ATTRIBUTES:
                 del element.attrib[name]
 
 

@@ -54,7 +54,7 @@ ATTACHMENT_KINDS = ("document", "video", "image")
 PUBLISHED_PRECISIONS = ("second", "minute", "day")
 
 
-class NewsItem(scrapy.Item):  # type: ignore[misc]
+class NewsItem(scrapy.Item):
     """A news item of any newsroom; see README "The item" for each field."""
 
     id = scrapy.Field()

@@ -8,9 +8,7 @@ local date, word count, content hash), so that no site can get those wrong.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from itemloaders.processors import Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
@@ -19,6 +17,10 @@ from newsroom_scraper.dates import Moment, parse_moment, utc_now_iso
 from newsroom_scraper.errors import EXTRACTION, ExtractionError
 from newsroom_scraper.htmltext import AttachmentRules, HtmlFragment, squash
 from newsroom_scraper.items import SCHEMA_VERSION, NewsItem, compute_content_hash
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from zoneinfo import ZoneInfo
 
 #: List fields and their empty value when a page has none.
 _LIST_DEFAULTS: dict[str, Any] = {
@@ -68,7 +70,7 @@ def merge_dicts(values: Iterable[dict[str, list[Any]]]) -> dict[str, list[Any]]:
     return merged
 
 
-class NewsItemLoader(ItemLoader):  # type: ignore[misc]
+class NewsItemLoader(ItemLoader):
     """Loader of :class:`NewsItem`.
 
     Context: ``site`` (name), ``timezone`` (:class:`ZoneInfo` of the newsroom), ``base_url``

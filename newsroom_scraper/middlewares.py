@@ -11,9 +11,10 @@ from scrapy.exceptions import NotConfigured
 from w3lib.url import safe_url_string
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,9 @@ class BaseUrlMiddleware:
         self.public_origin = getattr(spider, "public_origin", "")
         self.public_hosts = frozenset(getattr(spider, "public_hosts", ()))
         if self.origin:
-            logger.info("Requests for %s go to %s", ", ".join(sorted(self.public_hosts)), self.origin)
+            logger.info(
+                "Requests for %s go to %s", ", ".join(sorted(self.public_hosts)), self.origin
+            )
 
     def process_request(self, request: Request) -> Request | None:
         if not self.origin:

@@ -3,8 +3,9 @@
 Used by ``crawl --demo`` (a sample shipped with the package), by the tests and by the
 benchmarks. A mirror is a folder with ``manifest.json``::
 
-    {"site": "europol", "routes": {"/media-press/newsroom": {"file": "pages/0001.html",
-     "type": "text/html; charset=utf-8"}, "/rss.xml": {"status": 301, "location": "/cms/api/rss/news"}}}
+    {"site": "europol",
+     "routes": {"/media-press/newsroom": {"file": "pages/0001.html", "type": "text/html"},
+                "/rss.xml": {"status": 301, "location": "/cms/api/rss/news"}}}
 
 Routes are matched on the decoded path and the decoded, sorted query parameters, so that
 ``%2F`` and ``/`` in a query, or a different parameter order, reach the same page.
@@ -19,9 +20,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 MANIFEST = "manifest.json"
 
@@ -128,7 +131,7 @@ class MirrorServer:
     @property
     def origin(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def request_count(self) -> int:

@@ -25,6 +25,7 @@ class CrawlParams:
     @classmethod
     def from_arguments(
         cls,
+        *,
         since: str | None = None,
         until: str | None = None,
         limit: str | int | None = None,

@@ -18,9 +18,10 @@ from newsroom_scraper.report import report_error
 from newsroom_scraper.storage import SortedSpool
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from jsonschema.protocols import Validator
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 

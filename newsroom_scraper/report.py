@@ -21,9 +21,10 @@ from twisted.internet import task
 from newsroom_scraper.errors import ErrorRecord
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -149,8 +150,8 @@ class RunReport:
 
     def unreachable(self) -> bool:
         """Not a single HTTP response, but failures: the site (or the network) is not there."""
-        responses = self.stats.get_value("downloader/response_count", 0)
-        return responses == 0 and self.stats.get_value("downloader/exception_count", 0) > 0
+        responses = int(self.stats.get_value("downloader/response_count", 0))
+        return responses == 0 and int(self.stats.get_value("downloader/exception_count", 0)) > 0
 
     def summary(self) -> dict[str, Any]:
         """The figures a person reads at the end of a run (also the base of the run report)."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from newsroom_scraper.items import dumps_record
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 
 def newest_first_key(record: dict[str, Any]) -> tuple[str, str]:
@@ -44,7 +46,7 @@ def atomic_write_lines(path: Path, lines: Iterable[bytes]) -> int:
                 count += 1
             temp.flush()
             os.fsync(temp.fileno())
-        os.replace(temp_name, path)
+        Path(temp_name).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
             Path(temp_name).unlink()
@@ -61,7 +63,7 @@ class SortedSpool:
 
     def __init__(self, directory: Path, name: str) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in close()
+        self._file: BinaryIO = tempfile.NamedTemporaryFile(  # type: ignore[assignment]  # noqa: SIM115 - closed in close()
             prefix=f".{name}.", suffix=".spool", dir=directory, delete=True
         )
         self._index: list[tuple[tuple[str, str], int, int]] = []

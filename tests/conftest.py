@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from newsroom_scraper.mirror import MirrorServer
 from tests.helpers import SHARED
 from tests.mirrors import europol as europol_mirror
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def shared_folder(*parts: str):

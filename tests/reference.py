@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\([^)]*\)")
 _VOCABULARIES = {
@@ -62,9 +65,13 @@ def read_reference(path: Path) -> ReferenceArticle:
         reference.paragraphs.append(plain(block))
         reference.link_texts.extend(squash(_unescape(link)) for link in links)
     for heading, vocabulary in _VOCABULARIES.items():
-        match = re.search(rf"^{re.escape(heading)}\s+(.*?)(?=^[A-Z &]+?\s{{2,}}|\Z)", taxonomy, re.M | re.S)
+        match = re.search(
+            rf"^{re.escape(heading)}\s+(.*?)(?=^[A-Z &]+?\s{{2,}}|\Z)", taxonomy, re.M | re.S
+        )
         assert match, f"no {heading} block in the reference"
-        reference.taxonomy[vocabulary] = [squash(_unescape(t)) for t in _LINK.findall(match.group(1))]
+        reference.taxonomy[vocabulary] = [
+            squash(_unescape(t)) for t in _LINK.findall(match.group(1))
+        ]
     url = re.search(r"<(https?://[^>]+)>", source)
     reference.source_url = url.group(1) if url else ""
     return reference

@@ -77,7 +77,9 @@ def test_node_api_encodes_the_alias_completely_percent_included():
 
 
 def test_legacy_aliases_become_canonical_without_touching_the_slug():
-    assert canonical_alias("/newsroom/news/a%E2%82%AC-0") == "/media-press/newsroom/news/a%E2%82%AC-0"
+    assert (
+        canonical_alias("/newsroom/news/a%E2%82%AC-0") == "/media-press/newsroom/news/a%E2%82%AC-0"
+    )
     assert canonical_alias(PUBLIC + "/newsroom/news/x/y") == "/media-press/newsroom/news/x/y"
     assert canonical_alias("/media-press/newsroom/news/x") == "/media-press/newsroom/news/x"
 
@@ -159,7 +161,9 @@ def test_reference_article_carries_all_of_its_content(items_by_id):
 def test_odd_slugs_keep_their_encoding(items_by_id):
     urls = {item["url"] for item in items_by_id.values()}
     assert PUBLIC + "/media-press/newsroom/news/europe%E2%80%99s-biggest-cocaine-seizure" in urls
-    assert PUBLIC + "/media-press/newsroom/news/five-affiliates-to-sodinokibi/revil-unplugged" in urls
+    assert (
+        PUBLIC + "/media-press/newsroom/news/five-affiliates-to-sodinokibi/revil-unplugged" in urls
+    )
     assert PUBLIC + "/media-press/newsroom/news/%E2%82%AC10-million-fraud-ring-dismantled-0" in urls
 
 
@@ -170,7 +174,8 @@ def test_missing_introduction_falls_back_to_the_summary(items_by_id, default_cra
 
 def test_scripts_and_styles_are_not_content_even_with_brace_semicolon(items_by_id):
     item = items_by_id["europol:9003"]
-    assert "color:red" not in item["body"] and "<script" not in item["body_html"]
+    assert "color:red" not in item["body"]
+    assert "<script" not in item["body_html"]
     assert "<style" not in item["body_html"]
     assert item["body"].split("\n\n") == [
         "A fraud ring.", "Text with }; inside and a", "second paragraph};"
@@ -189,7 +194,9 @@ def test_unknown_taxonomy_keys_are_kept_under_their_own_name(items_by_id):
 
 def test_term_without_url_is_found_in_the_site_menu(items_by_id):
     taxonomy = items_by_id["europol:9002"]["taxonomy"]
-    assert taxonomy["crime_areas"] == [{"label": "Cybercrime", "url": PUBLIC + "/crime-areas/cybercrime"}]
+    assert taxonomy["crime_areas"] == [
+        {"label": "Cybercrime", "url": PUBLIC + "/crime-areas/cybercrime"}
+    ]
 
 
 def test_documents_videos_and_images_in_and_beside_the_body(items_by_id):
@@ -277,12 +284,16 @@ def test_large_listing_of_many_pages(serve, tmp_path):
 def test_since_until_and_limit(serve, tmp_path):
     articles = mirror.default_articles()
     origin = serve().origin
-    window = run_crawl("europol", origin, tmp_path / "w", "--since", "2023-06-01", "--until", "2023-12-31")
+    window = run_crawl(
+        "europol", origin, tmp_path / "w", "--since", "2023-06-01", "--until", "2023-12-31"
+    )
     assert window.exit_code == 0, window.stderr
     in_window = {
         mirror.expected_id(a)
         for a in articles
-        if "2023-06-01" <= datetime.fromtimestamp(a.published, UTC).date().isoformat() <= "2023-12-31"
+        if "2023-06-01"
+        <= datetime.fromtimestamp(a.published, UTC).date().isoformat()
+        <= "2023-12-31"
     }
     assert len(in_window) >= 3
     assert {i["id"] for i in window.items} == in_window
@@ -316,7 +327,8 @@ def test_unreachable_site_fails_fast_with_one_clear_line(tmp_path):
     closed.stop()  # nothing listens there any more
     result = run_crawl("europol", origin, tmp_path, settings={"RETRY_TIMES": 0})
     assert result.exit_code == 4
-    assert "cannot reach 127.0.0.1" in result.stderr and "try --demo" in result.stderr
+    assert "cannot reach 127.0.0.1" in result.stderr
+    assert "try --demo" in result.stderr
     assert "Traceback" not in result.stderr
 
 

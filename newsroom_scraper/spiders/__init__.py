@@ -20,7 +20,9 @@ def registered_sites() -> dict[str, type[NewsroomSpider]]:
     from newsroom_scraper import settings as project_settings
     from newsroom_scraper.spiders.base import NewsroomSpider
 
-    loader = SpiderLoader.from_settings(Settings({"SPIDER_MODULES": project_settings.SPIDER_MODULES}))
+    loader = SpiderLoader.from_settings(
+        Settings({"SPIDER_MODULES": project_settings.SPIDER_MODULES})
+    )
     found: dict[str, type[NewsroomSpider]] = {}
     for name in sorted(loader.list()):
         spidercls = loader.load(name)

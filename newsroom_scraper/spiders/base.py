@@ -7,7 +7,6 @@ listing callbacks) and extraction (a function from a response to a :class:`NewsI
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -22,10 +21,11 @@ from newsroom_scraper.params import DISCOVERY_MODES, CrawlParams, is_loopback_or
 from newsroom_scraper.report import report_error
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from twisted.python.failure import Failure
-    from typing_extensions import Self
 
     from newsroom_scraper.items import NewsItem
 
@@ -39,7 +39,7 @@ LOOPBACK_SETTINGS: dict[str, Any] = {
 }
 
 
-class NewsroomSpider(scrapy.Spider):  # type: ignore[misc]
+class NewsroomSpider(scrapy.Spider):
     """Base of the newsroom spiders (see the module docstring)."""
 
     #: One line for ``newsroom-scraper sites``.
@@ -67,7 +67,12 @@ class NewsroomSpider(scrapy.Spider):  # type: ignore[misc]
     ) -> None:
         super().__init__(*args, **kwargs)
         self.params = CrawlParams.from_arguments(
-            since, until, limit, base_url, discovery, self.discovery_modes
+            since=since,
+            until=until,
+            limit=limit,
+            base_url=base_url,
+            discovery=discovery,
+            discovery_modes=self.discovery_modes,
         )
         self.base_url = self.params.base_url
         self.allowed_domains = list(self.public_hosts)
@@ -149,13 +154,13 @@ class NewsroomSpider(scrapy.Spider):  # type: ignore[misc]
 
     def on_request_error(self, failure: Failure) -> None:
         """Errback of every request: a final HTTP status or a failure after the retries."""
-        request = failure.request
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         url = request.meta.get("newsroom_public_url", request.url)
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            self.handle_http_error(request, url, status)
+        error = failure.value
+        if isinstance(error, HttpError):
+            self.handle_http_error(request, url, error.response.status)
             return
-        self.report(FETCH_FAILED, url, f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        self.report(FETCH_FAILED, url, f"{type(error).__name__}: {failure.getErrorMessage()}")
 
     def handle_http_error(self, request: scrapy.Request, url: str, status: int) -> None:
         self.report(HTTP_ERROR, url, f"HTTP {status}")

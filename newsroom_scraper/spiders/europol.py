@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -26,8 +25,12 @@ from scrapy.http import Response, TextResponse
 from newsroom_scraper.dates import parse_moment
 from newsroom_scraper.errors import DISCOVERY, UNEXPECTED_SHAPE, ExtractionError
 from newsroom_scraper.htmltext import AttachmentRules
-from newsroom_scraper.items import NewsItem
 from newsroom_scraper.spiders.base import NewsroomSpider
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from newsroom_scraper.items import NewsItem
 
 PUBLIC_ORIGIN = "https://www.europol.europa.eu"
 NEWSROOM_ALIAS = "/media-press/newsroom"
@@ -210,7 +213,6 @@ class EuropolSpider(NewsroomSpider):
     public_origin = PUBLIC_ORIGIN
     public_hosts = ("www.europol.europa.eu", "europol.europa.eu")
     timezone = ZoneInfo("Europe/Amsterdam")
-    date_languages = ["en"]
     attachment_rules = AttachmentRules(
         file_path_prefixes=("/cms/sites/default/files/", "/sites/default/files/")
     )

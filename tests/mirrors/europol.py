@@ -11,6 +11,7 @@ Module protocol shared by every site mirror: ``default_articles()``, ``generate_
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from dataclasses import dataclass, field
@@ -198,7 +199,7 @@ def default_articles() -> list[Article]:
         Article(9007, "summer-evening-news", "Published on a summer evening",
                 1_688_163_000, "News", "<p>22:10 UTC is the next day in The Hague.</p>"),
     ]  # fmt: skip
-    articles = odd + [reference_article()]
+    articles = [*odd, reference_article()]
     articles += generate_articles(6, start_id=100, newest=1_500_000_000)
     return link_chain(sorted(articles, key=lambda a: a.published, reverse=True))
 
@@ -237,7 +238,7 @@ def generate_articles(
 
 def link_chain(articles: list[Article]) -> list[Article]:
     """Set ``previous``/``next`` along the publication order (``articles`` newest first)."""
-    for newer, older in zip(articles, articles[1:], strict=False):
+    for newer, older in itertools.pairwise(articles):
         newer.previous = older.alias
         older.next = newer.alias
     if articles:
@@ -250,7 +251,9 @@ def app_block(padding_kb: int = 20) -> dict[str, Any]:
     """The ``App`` part every shell carries: languages, menus with the vocabularies, footer."""
 
     def entries(mapping: dict[str, str]) -> list[dict[str, Any]]:
-        return [{"id": n, "name": name, "url": url} for n, (name, url) in enumerate(mapping.items())]
+        return [
+            {"id": n, "name": name, "url": url} for n, (name, url) in enumerate(mapping.items())
+        ]
 
     footer = [{"id": n, "title": f"Footer link {n}", "url": f"/footer/{n}",
                "body": "<p>" + "Europol footer text. " * 10 + "</p>"} for n in range(padding_kb * 4)]  # fmt: skip
@@ -332,13 +335,25 @@ def build_site(
     if api_listing:
         add_api_listing(site, articles, per_page, api_fails_from_page)
     for article in articles:
-        server_data = {"App": app, "NodeLoader": {"node": article.node()}} if article.embedded else None
-        site.add(article.alias, Page(body=shell(article.title, server_data, PUBLIC + article.alias)))
-        site.add(node_api_key(article.alias), Page(body=json.dumps(article.node()).encode(), content_type=JSON_TYPE))
+        server_data = (
+            {"App": app, "NodeLoader": {"node": article.node()}} if article.embedded else None
+        )
+        site.add(
+            article.alias, Page(body=shell(article.title, server_data, PUBLIC + article.alias))
+        )
+        site.add(
+            node_api_key(article.alias),
+            Page(body=json.dumps(article.node()).encode(), content_type=JSON_TYPE),
+        )
         site.redirect("/newsroom/news/" + article.slug, PUBLIC + article.alias)
     if rss:
         site.redirect("/rss.xml", "/cms/api/rss/news")
-        site.add("/cms/api/rss/news", Page(body=rss_feed(articles[:10], legacy_rss_links), content_type="application/rss+xml"))
+        site.add(
+            "/cms/api/rss/news",
+            Page(
+                body=rss_feed(articles[:10], legacy_rss_links), content_type="application/rss+xml"
+            ),
+        )
     return site  # fmt: skip
 
 
@@ -350,11 +365,17 @@ def add_api_listing(
         chunk = pages[min(number, len(pages) - 1)]
         key = f"{node_api_key('/media-press/newsroom')}&search={quote(f'page={number}', safe='')}"
         if fails_from is not None and number >= fails_from:
-            site.add(key, Page(status=500, body=b"Internal Server Error", content_type="text/plain"))
+            site.add(
+                key, Page(status=500, body=b"Internal Server Error", content_type="text/plain")
+            )
             continue
         listing = {"page": min(number, len(pages) - 1), "nodesPerPage": per_page,
                    "nodesCount": len(articles), "nodes": [listing_entry(a) for a in chunk]}  # fmt: skip
-        body = {"type": "listing_page", "alias": "/media-press/newsroom", "listing": {"data": listing}}
+        body = {
+            "type": "listing_page",
+            "alias": "/media-press/newsroom",
+            "listing": {"data": listing},
+        }
         site.add(key, Page(body=json.dumps(body).encode(), content_type=JSON_TYPE))
 
 
