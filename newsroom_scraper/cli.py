@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from newsroom_scraper.report import (
     EXIT_CODES_DOC,
     EXIT_ERRORS,
+    EXIT_LOCKED,
     EXIT_OK,
     EXIT_SIGINT,
     EXIT_UNREACHABLE,
@@ -71,6 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--limit", help="only the newest N articles")
     crawl.add_argument("--base-url", help="crawl a mirror at this origin (scheme://host:port)")
     crawl.add_argument("--discovery", help="auto (default), listing or chain")
+    crawl.add_argument(
+        "--lookback",
+        type=int,
+        metavar="N",
+        help="known articles fetched again to catch edits (default 20)",
+    )
+    crawl.add_argument("--full", action="store_true", help="fetch every article again")
+    crawl.add_argument(
+        "--keep-pages",
+        action="store_true",
+        help="keep the article pages (gzip) under <data dir>/pages/ for `extract`",
+    )
     crawl.add_argument(
         "--demo",
         action="store_true",
@@ -187,41 +201,137 @@ def demo_folder(site: str) -> Path:
     return folder
 
 
-def run_crawl(args: argparse.Namespace) -> int:
+@dataclass
+class CrawlPlan:
+    """Everything a crawl run was asked for, resolved from the command line."""
+
+    spidercls: type[NewsroomSpider]
+    settings: Settings
+    arguments: dict[str, str]
+    output: Path
+    data_dir: Path | None  # None: one-shot export (--out), no state and no lock
+    run_id: str
+    demo: bool
+
+
+def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
+    """Resolve options into settings and spider arguments; :class:`CliError` on bad ones."""
     from scrapy.exceptions import UsageError
 
-    from newsroom_scraper.mirror import MirrorServer, MirrorSite
+    from newsroom_scraper.dates import utc_now_iso
 
     spidercls = site_class(args.site)
     arguments = spider_arguments(args)
+    try:
+        spidercls.check_arguments(**arguments)
+    except (UsageError, TypeError) as exc:
+        raise CliError(str(exc)) from None
+    if args.lookback is not None and args.lookback < 0:
+        raise CliError(f"--lookback {args.lookback}: expected a whole number >= 0")
     settings = project_settings(args.settings)
     settings.set("LOG_LEVEL", args.log_level or ("INFO" if args.log_file else "WARNING"), "cmdline")
     if args.log_file:
         Path(args.log_file).parent.mkdir(parents=True, exist_ok=True)
         settings.set("LOG_FILE", args.log_file, priority="cmdline")
-    folder = data_dir(args.data_dir)
-    if args.demo:
-        folder = folder / "demo"
-    output = args.out or folder / f"{args.site}.jsonl"
-    settings.set("NEWSROOM_OUTPUT", str(output), priority="cmdline")
+    folder = data_dir(args.data_dir) / ("demo" if args.demo else "")
+    run_id = utc_now_iso().replace(":", "")
+    options = {
+        "NEWSROOM_LOOKBACK": args.lookback,
+        "NEWSROOM_FULL": args.full or None,
+        "NEWSROOM_KEEP_PAGES": args.keep_pages or None,
+        "NEWSROOM_OUTPUT": str(args.out) if args.out else None,
+        "NEWSROOM_DATA_DIR": None if args.out else str(folder),
+        "NEWSROOM_RUN_ID": run_id,
+    }
+    for name, value in options.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    return CrawlPlan(
+        spidercls=spidercls,
+        settings=settings,
+        arguments=arguments,
+        output=args.out or folder / f"{args.site}.jsonl",
+        data_dir=None if args.out else folder,
+        run_id=run_id,
+        demo=args.demo,
+    )
 
-    server = None
-    if args.demo:
-        server = MirrorServer(MirrorSite.load(demo_folder(args.site))).start()
-        arguments["base_url"] = server.origin
-        print(
-            f"Demo: the offline sample of {args.site} is served at {server.origin}", file=sys.stderr
-        )
+
+def run_crawl(args: argparse.Namespace) -> int:
+    from newsroom_scraper.datadir import DataDirLock, DataDirLockedError
+
+    plan = plan_crawl(args)
+    if plan.data_dir is None:
+        return crawl_plan(plan)
     try:
-        try:
-            spidercls.check_arguments(**arguments)
-        except (UsageError, TypeError) as exc:
-            raise CliError(str(exc)) from None
-        outcome = crawl_in_process(spidercls, settings, arguments)
+        with DataDirLock(plan.data_dir):
+            return crawl_plan(plan)
+    except DataDirLockedError as exc:
+        raise CliError(str(exc), code=EXIT_LOCKED) from None
+
+
+def crawl_plan(plan: CrawlPlan) -> int:
+    from newsroom_scraper.mirror import MirrorServer, MirrorSite
+
+    site = plan.spidercls.name
+    server = None
+    if plan.demo:
+        server = MirrorServer(MirrorSite.load(demo_folder(site))).start()
+        plan.arguments["base_url"] = server.origin
+        print(f"Demo: the offline sample of {site} is served at {server.origin}", file=sys.stderr)
+    try:
+        outcome = crawl_in_process(plan.spidercls, plan.settings, plan.arguments)
     finally:
         if server is not None:
             server.stop()
-    return finish(outcome, spidercls, arguments, output)
+    code = finish(outcome, plan.spidercls, plan.arguments, plan.output)
+    if plan.data_dir is not None and outcome.report is not None:
+        write_run_report(plan.data_dir, site, plan.run_id, outcome, code)
+    return code
+
+
+def write_run_report(
+    folder: Path, site: str, run_id: str, outcome: CrawlOutcome, code: int
+) -> Path:
+    """``runs/<site>/<run id>.report.json``: what the run did, for people and monitoring."""
+    from newsroom_scraper.incremental import run_files
+    from newsroom_scraper.storage import atomic_write_lines
+
+    report = outcome.report
+    stats = report.stats.get_stats()
+    summary = report.summary()
+    document = {
+        "site": site,
+        "run_id": run_id,
+        "exit_code": code,
+        "exit_status": EXIT_CODES_DOC.get(code, "unknown"),
+        "close_reason": summary["close_reason"],
+        "interrupted_by_signal": outcome.signum,
+        "duration_seconds": summary["duration_seconds"],
+        "pages": summary["pages"],
+        "requests": summary["requests"],
+        "items": {
+            "new": stats.get("dataset/new", 0),
+            "updated": stats.get("dataset/updated", 0),
+            "unchanged": stats.get("dataset/unchanged", 0),
+            "removed": stats.get("dataset/removed", 0),
+            "dropped": summary["dropped"],
+        },
+        "dataset_articles": stats.get("dataset/articles"),
+        "discovery": summary["discovery"],
+        "lookback": stats.get("incremental/lookback"),
+        "full": stats.get("incremental/full"),
+        "resumed_unfinished_pass": stats.get("incremental/resuming_pass"),
+        "stopped_early": stats.get("incremental/stopped_early"),
+        "errors": {
+            "by_kind": summary["errors"],
+            "list": [record.as_dict() for record in report.errors],
+        },
+    }
+    _, path = run_files(folder, site, run_id)
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    atomic_write_lines(path, [text.encode("utf-8")])
+    return path
 
 
 class CrawlOutcome:

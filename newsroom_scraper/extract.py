@@ -6,6 +6,7 @@ cannot be extracted gives one line on stderr; the others are still printed.
 
 from __future__ import annotations
 
+import gzip
 import html
 import re
 from typing import TYPE_CHECKING, TextIO
@@ -62,8 +63,10 @@ def extract_files(
     for path in files:
         try:
             body = path.read_bytes()
-        except OSError as exc:
-            err.write(f"{path}: cannot read: {exc.strerror or exc}\n")
+            if path.suffix == ".gz":  # pages kept by ``crawl --keep-pages``
+                body = gzip.decompress(body)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            err.write(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}\n")
             failed += 1
             continue
         page_url = spider.public_url(url or page_own_url(body) or "/")

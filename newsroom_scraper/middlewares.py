@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import logging
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request, signals
@@ -64,7 +68,8 @@ class BaseUrlMiddleware:
             return None
         origin = urlsplit(self.origin)
         mirrored = urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, ""))
-        meta = {**request.meta, PUBLIC_URL_META: request.url}
+        # robots.txt was obeyed for the public URL; the mirror's own is not asked again.
+        meta = {**request.meta, PUBLIC_URL_META: request.url, "dont_obey_robotstxt": True}
         # A new request is rescheduled once; it was already filtered as its public URL.
         return request.replace(url=mirrored, meta=meta, dont_filter=True)
 
@@ -93,3 +98,40 @@ class BaseUrlMiddleware:
             return None
         public = urlsplit(self.public_origin)
         return urlunsplit((public.scheme, public.netloc, parts.path, parts.query, parts.fragment))
+
+
+class PageArchiveMiddleware:
+    """``--keep-pages``: keeps article responses, gzip-compressed, for ``extract`` to reprocess.
+
+    Scrapy's HTTP cache also stores responses, but it answers later requests from them, which
+    would defeat an incremental refresh; this archive is write-only.
+    """
+
+    def __init__(self, crawler: Crawler, folder: Path) -> None:
+        self.crawler = crawler
+        self.folder = folder
+        self.index: IO[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        data_dir = crawler.settings.get("NEWSROOM_DATA_DIR")
+        if not crawler.settings.getbool("NEWSROOM_KEEP_PAGES") or not data_dir:
+            raise NotConfigured
+        return cls(crawler, Path(data_dir) / "pages")
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status != 200 or request.meta.get("newsroom_role") not in {"article", "chain"}:
+            return response
+        spider = self.crawler.spider
+        assert spider is not None
+        public_url = request.meta.get(PUBLIC_URL_META, request.url)
+        folder = self.folder / spider.name
+        folder.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha1(public_url.encode(), usedforsecurity=False).hexdigest() + ".html.gz"
+        (folder / name).write_bytes(gzip.compress(response.body, compresslevel=6))
+        if self.index is None:
+            self.index = (folder / "index.jsonl").open("a", encoding="utf-8")
+        self.index.write(json.dumps({"url": public_url, "file": name}) + "\n")
+        self.index.flush()
+        self.crawler.stats.inc_value("pages/kept")
+        return response

@@ -58,18 +58,34 @@ DOWNLOADER_MIDDLEWARES = {
     # After robots.txt (100), retries (550) and redirects (600), before the downloader stats
     # (850): those see public URLs first and each request is counted once, on the wire.
     "newsroom_scraper.middlewares.BaseUrlMiddleware": 840,
+    "newsroom_scraper.middlewares.PageArchiveMiddleware": 845,
+}
+SPIDER_MIDDLEWARES = {
+    "newsroom_scraper.incremental.IncrementalMiddleware": 800,
 }
 ITEM_PIPELINES = {
     "newsroom_scraper.pipelines.ValidationPipeline": 100,
     "newsroom_scraper.pipelines.DeduplicationPipeline": 200,
-    "newsroom_scraper.pipelines.JsonLinesPipeline": 300,
+    "newsroom_scraper.incremental.DatasetPipeline": 300,
+    "newsroom_scraper.pipelines.JsonLinesPipeline": 310,
 }
 EXTENSIONS = {
     "newsroom_scraper.report.RunReport": 0,
 }
 
-#: Where JsonLinesPipeline writes (newest first, replaced atomically); unset: it writes nothing,
-#: and ``-O file.jsonl`` (Scrapy's feed exports) works as usual.
+#: The data directory of the incremental dataset (``<site>.jsonl``, ``state.sqlite3``, ``runs/``);
+#: the CLI sets it. Unset (plain ``scrapy crawl``): no state, no dataset.
+NEWSROOM_DATA_DIR = None
+#: Known articles fetched again on every run, to catch edits.
+NEWSROOM_LOOKBACK = 20
+#: Fetch every article again (a complete pass).
+NEWSROOM_FULL = False
+#: Name of this run's files under ``runs/<site>/`` (default: the UTC start time).
+NEWSROOM_RUN_ID = None
+#: Keep the responses of article pages (gzip) under ``pages/<site>/`` for ``extract``.
+NEWSROOM_KEEP_PAGES = False
+#: One-shot export: where JsonLinesPipeline writes (newest first, replaced atomically) and no
+#: state is touched. Unset: it writes nothing, and ``-O file.jsonl`` works as usual.
 NEWSROOM_OUTPUT = None
 #: How many errors a run may have and still exit 0.
 NEWSROOM_ERROR_THRESHOLD = 0

@@ -16,6 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsroom_scraper.errors import FETCH_FAILED, HTTP_ERROR, ExtractionError
 from newsroom_scraper.htmltext import AttachmentRules
+from newsroom_scraper.incremental import article_gone
 from newsroom_scraper.loaders import NewsItemLoader
 from newsroom_scraper.params import DISCOVERY_MODES, CrawlParams, is_loopback_origin
 from newsroom_scraper.report import report_error
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
     from newsroom_scraper.items import NewsItem
+
+#: HTTP statuses that mean an article was taken down.
+GONE_STATUSES = frozenset({404, 410})
 
 #: Settings for a mirror on this machine: no politeness needed towards ourselves.
 LOOPBACK_SETTINGS: dict[str, Any] = {
@@ -163,7 +167,22 @@ class NewsroomSpider(scrapy.Spider):
         self.report(FETCH_FAILED, url, f"{type(error).__name__}: {failure.getErrorMessage()}")
 
     def handle_http_error(self, request: scrapy.Request, url: str, status: int) -> None:
+        """404/410 of a known article: it was removed (kept, flagged); anything else: error."""
+        if status in GONE_STATUSES and getattr(self, "crawler", None) is not None:
+            answers = self.crawler.signals.send_catch_log(article_gone, url=url, status=status)
+            if any(result is True for _, result in answers):
+                return
         self.report(HTTP_ERROR, url, f"HTTP {status}")
+
+    # -- what a newsroom module provides --------------------------------------------------------
+
+    def article_request(self, url: str) -> scrapy.Request:
+        """A request for one article page (incremental runs retry failed URLs with it)."""
+        raise NotImplementedError
+
+    def is_article_url(self, url: str) -> bool:
+        """True for URLs of article pages (their failures are retried by the next run)."""
+        raise NotImplementedError
 
     def extract(self, response: Response) -> NewsItem:
         """Page -> item for ``newsroom-scraper extract`` (saved pages, no further requests)."""

@@ -25,6 +25,7 @@ from scrapy.http import Response, TextResponse
 from newsroom_scraper.dates import parse_moment
 from newsroom_scraper.errors import DISCOVERY, UNEXPECTED_SHAPE, ExtractionError
 from newsroom_scraper.htmltext import AttachmentRules
+from newsroom_scraper.incremental import ROLE
 from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
@@ -239,7 +240,10 @@ class EuropolSpider(NewsroomSpider):
             yield self.newsroom_request()
         if mode in {"auto", "chain"}:
             yield scrapy.Request(
-                self.public_url(RSS_PATH), callback=self.parse_rss, errback=self.rss_failed
+                self.public_url(RSS_PATH),
+                callback=self.parse_rss,
+                errback=self.rss_failed,
+                meta={ROLE: "feed"},
             )
         if mode == "chain":
             self.crawler.stats.set_value("discovery/path", "chain")
@@ -250,6 +254,7 @@ class EuropolSpider(NewsroomSpider):
             self.public_url(NEWSROOM_ALIAS),
             callback=self.parse_newsroom,
             errback=self.newsroom_failed,
+            meta={ROLE: "listing"},
         )
 
     def listing_api_request(self, page: int) -> scrapy.Request:
@@ -257,7 +262,7 @@ class EuropolSpider(NewsroomSpider):
             self.public_url(listing_api_path(page)),
             callback=self.parse_listing_api,
             errback=self.listing_api_failed,
-            meta={"listing_page": page},
+            meta={"listing_page": page, ROLE: "listing"},
         )
 
     def parse_newsroom(self, response: Response) -> Iterator[scrapy.Request]:
@@ -430,9 +435,13 @@ class EuropolSpider(NewsroomSpider):
             url,
             callback=self.parse_article,
             errback=self.on_request_error,
-            meta={"chain": chain, "chain_only": chain_only},
+            meta={"chain": chain, "chain_only": chain_only, ROLE: "chain" if chain else "article"},
             dont_filter=chain_only,
         )
+
+    def is_article_url(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.hostname in self.public_hosts and parts.path.startswith(ARTICLE_PREFIX)
 
     # -- articles -----------------------------------------------------------------------------
 

@@ -1,0 +1,262 @@
+"""What was seen: the state of an incremental dataset, behind a small interface.
+
+:class:`StateStore` is all the crawl needs; :class:`SqliteStateStore` keeps it in an embedded
+SQLite file of the data directory (no server to install), and the distributed mode keeps the
+same state in Redis. Every article row holds the article's newest record, so the JSON Lines
+dataset is rebuilt from the state at the end of each run (and after a killed one).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from newsroom_scraper.items import dumps_record
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+STATE_FILE = "state.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleState:
+    """One article as the state knows it."""
+
+    id: str
+    url: str
+    content_hash: str
+    published: str
+    first_seen: str
+    last_seen: str
+    last_changed: str
+    version: int
+    removed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PassState:
+    """The last full pass over a newsroom: did it finish, and how far did it get."""
+
+    finished: bool
+    started_at: str | None
+    finished_at: str | None
+    oldest_published: str | None
+
+
+class StateStore(Protocol):
+    """The state an incremental crawl reads and writes (SQLite here, Redis when distributed)."""
+
+    def article_by_url(self, site: str, url: str) -> ArticleState | None: ...
+    def article_by_id(self, site: str, article_id: str) -> ArticleState | None: ...
+    def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None: ...
+    def touch_article(self, site: str, article_id: str, seen_at: str) -> None: ...
+    def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]: ...
+    def newest_urls(self, site: str, count: int) -> list[str]: ...
+    def count_articles(self, site: str) -> int: ...
+    def records(self, site: str) -> Iterator[bytes]: ...
+    def pass_state(self, site: str) -> PassState: ...
+    def start_pass(self, site: str, started_at: str) -> None: ...
+    def progress_pass(self, site: str, oldest_published: str) -> None: ...
+    def finish_pass(self, site: str, finished_at: str) -> None: ...
+    def failed_urls(self, site: str) -> list[str]: ...
+    def add_failed(self, site: str, url: str, reason: str, at: str) -> None: ...
+    def clear_failed(self, site: str, url: str) -> None: ...
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    site TEXT NOT NULL,
+    id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    published TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_changed TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    removed INTEGER NOT NULL DEFAULT 0,
+    record TEXT NOT NULL,
+    PRIMARY KEY (site, id)
+);
+CREATE INDEX IF NOT EXISTS articles_url ON articles (site, url);
+CREATE INDEX IF NOT EXISTS articles_order ON articles (site, published DESC, id DESC);
+CREATE TABLE IF NOT EXISTS passes (
+    site TEXT PRIMARY KEY,
+    finished INTEGER NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    oldest_published TEXT
+);
+CREATE TABLE IF NOT EXISTS failed (
+    site TEXT NOT NULL,
+    url TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (site, url)
+);
+"""
+
+
+class SqliteStateStore:
+    """:class:`StateStore` in ``<data dir>/state.sqlite3``.
+
+    WAL journal and a commit per change: a killed process loses at most the change in flight,
+    and an article is marked as seen only together with its record.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        self.db.executescript(_SCHEMA)
+
+    def _article(self, row: tuple[Any, ...] | None) -> ArticleState | None:
+        if row is None:
+            return None
+        article_id, url, content_hash, published, first_seen, last_seen, changed, version = row[:8]
+        return ArticleState(
+            id=article_id,
+            url=url,
+            content_hash=content_hash,
+            published=published,
+            first_seen=first_seen,
+            last_seen=last_seen,
+            last_changed=changed,
+            version=version,
+            removed=bool(row[8]),
+        )
+
+    _COLUMNS = (
+        "id, url, content_hash, published, first_seen, last_seen, last_changed, version, removed"
+    )
+
+    def article_by_url(self, site: str, url: str) -> ArticleState | None:
+        row = self.db.execute(
+            f"SELECT {self._COLUMNS} FROM articles WHERE site = ? AND url = ?",  # noqa: S608
+            (site, url),
+        ).fetchone()
+        return self._article(row)
+
+    def article_by_id(self, site: str, article_id: str) -> ArticleState | None:
+        row = self.db.execute(
+            f"SELECT {self._COLUMNS} FROM articles WHERE site = ? AND id = ?",  # noqa: S608
+            (site, article_id),
+        ).fetchone()
+        return self._article(row)
+
+    def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None:
+        """Insert or replace an article with its full record (bookkeeping fields included)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO articles (site, id, url, content_hash, published, first_seen,"
+            " last_seen, last_changed, version, removed, record)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                site,
+                record["id"],
+                record["url"],
+                record["content_hash"],
+                record["published"],
+                record["first_seen"],
+                seen_at,
+                record["last_changed"],
+                record["version"],
+                int(bool(record.get("removed"))),
+                dumps_record(record),
+            ),
+        )
+
+    def touch_article(self, site: str, article_id: str, seen_at: str) -> None:
+        self.db.execute(
+            "UPDATE articles SET last_seen = ? WHERE site = ? AND id = ?",
+            (seen_at, site, article_id),
+        )
+
+    def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]:
+        """Keep the article, flagged ``removed`` since ``removed_at``; return its record."""
+        (text,) = self.db.execute(
+            "SELECT record FROM articles WHERE site = ? AND id = ?", (site, article_id)
+        ).fetchone()
+        record: dict[str, Any] = json.loads(text)
+        if not record.get("removed"):
+            record["removed"] = True
+            record["removed_at"] = removed_at
+            self.db.execute(
+                "UPDATE articles SET removed = 1, record = ? WHERE site = ? AND id = ?",
+                (dumps_record(record), site, article_id),
+            )
+        return record
+
+    def newest_urls(self, site: str, count: int) -> list[str]:
+        rows = self.db.execute(
+            "SELECT url FROM articles WHERE site = ? ORDER BY published DESC, id DESC LIMIT ?",
+            (site, count),
+        )
+        return [url for (url,) in rows]
+
+    def count_articles(self, site: str) -> int:
+        (count,) = self.db.execute(
+            "SELECT count(*) FROM articles WHERE site = ?", (site,)
+        ).fetchone()
+        return int(count)
+
+    def records(self, site: str) -> Iterator[bytes]:
+        """Every article's newest record as a JSON Lines line, newest first."""
+        rows = self.db.execute(
+            "SELECT record FROM articles WHERE site = ? ORDER BY published DESC, id DESC", (site,)
+        )
+        for (text,) in rows:
+            yield (text + "\n").encode("utf-8")
+
+    def pass_state(self, site: str) -> PassState:
+        row = self.db.execute(
+            "SELECT finished, started_at, finished_at, oldest_published FROM passes WHERE site = ?",
+            (site,),
+        ).fetchone()
+        if row is None:
+            return PassState(
+                finished=False, started_at=None, finished_at=None, oldest_published=None
+            )
+        return PassState(bool(row[0]), row[1], row[2], row[3])
+
+    def start_pass(self, site: str, started_at: str) -> None:
+        """A pass is unfinished until :meth:`finish_pass`: a killed run leaves it so."""
+        previous = self.pass_state(site)
+        self.db.execute(
+            "INSERT OR REPLACE INTO passes VALUES (?, 0, ?, ?, ?)",
+            (site, started_at, previous.finished_at, previous.oldest_published),
+        )
+
+    def progress_pass(self, site: str, oldest_published: str) -> None:
+        self.db.execute(
+            "UPDATE passes SET oldest_published = ? WHERE site = ?"
+            " AND (oldest_published IS NULL OR oldest_published > ?)",
+            (oldest_published, site, oldest_published),
+        )
+
+    def finish_pass(self, site: str, finished_at: str) -> None:
+        self.db.execute(
+            "UPDATE passes SET finished = 1, finished_at = ? WHERE site = ?", (finished_at, site)
+        )
+
+    def failed_urls(self, site: str) -> list[str]:
+        rows = self.db.execute("SELECT url FROM failed WHERE site = ? ORDER BY at, url", (site,))
+        return [url for (url,) in rows]
+
+    def add_failed(self, site: str, url: str, reason: str, at: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO failed VALUES (?, ?, ?, ?)", (site, url, reason, at)
+        )
+
+    def clear_failed(self, site: str, url: str) -> None:
+        self.db.execute("DELETE FROM failed WHERE site = ? AND url = ?", (site, url))
+
+    def close(self) -> None:
+        self.db.close()
