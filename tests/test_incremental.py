@@ -23,9 +23,8 @@ LOOKBACK = 20
 
 
 def crawl(server, data_dir, *args):
-    done = run_cli("crawl", "europol", "--base-url", server.origin, "--data-dir", str(data_dir),
+    return run_cli("crawl", "europol", "--base-url", server.origin, "--data-dir", str(data_dir),
                    "--log-file", str(data_dir.parent / "crawl.log"), *args)  # fmt: skip
-    return done
 
 
 def dataset(data_dir):
@@ -77,7 +76,8 @@ def test_second_run_fetches_only_new_edited_and_lookback(newsroom, tmp_path):
 
     report = json.loads(reports(data_dir)[-1].read_text())
     assert report["items"] == {"new": 10, "updated": 3, "unchanged": 17, "removed": 0, "dropped": 0}
-    assert report["exit_code"] == 0 and report["stopped_early"] is True
+    assert report["exit_code"] == 0
+    assert report["stopped_early"] is True
     run_items = [
         json.loads(line)
         for line in reports(data_dir)[-1]
@@ -151,7 +151,7 @@ def test_killed_run_is_completed_by_the_next_one(newsroom, tmp_path):
             if count["articles"] >= 25:
                 served.set()
                 release.wait(30)
-        return None
+        return
 
     server.interceptor = hold_after_25
     command = [sys.executable, "-m", "newsroom_scraper.cli", "crawl", "europol", "--base-url",
