@@ -135,3 +135,29 @@ class PageArchiveMiddleware:
         self.index.flush()
         self.crawler.stats.inc_value("pages/kept")
         return response
+
+
+class CallbackErrorMiddleware:
+    """Safety net: an exception escaping a spider callback becomes a counted, reported error.
+
+    Extractors raise :class:`~newsroom_scraper.errors.ExtractionError` and spiders report those
+    themselves; anything else is a bug or a page shape nobody foresaw. Scrapy would only log it,
+    and the run would still exit 0; here it is reported with its URL (exit code 1) and the crawl
+    goes on.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Response, exception: Exception) -> list[Any]:
+        from newsroom_scraper.errors import EXTRACTION
+        from newsroom_scraper.report import report_error
+
+        logger.error("Unexpected error processing %s", response.url, exc_info=exception)
+        reason = f"unexpected {type(exception).__name__}: {exception}"[:500]
+        report_error(self.crawler, EXTRACTION, response.url, reason)
+        return []

@@ -39,6 +39,11 @@ DNS_TIMEOUT = 20
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+#: Back-off before retry N: NEWSROOM_BACKOFF_BASE * 2**N seconds with jitter, at most _MAX.
+NEWSROOM_BACKOFF_BASE = 0.5
+NEWSROOM_BACKOFF_MAX = 30.0
+#: Longest Retry-After (429/503) honoured, in seconds; longer asks are cut to this.
+NEWSROOM_RETRY_AFTER_MAX = 120.0
 REDIRECT_MAX_TIMES = 5
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
@@ -55,12 +60,17 @@ HTTPCACHE_EXPIRATION_SECS = 0
 
 # -- components ---------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # Retries wait (back-off, Retry-After) instead of hammering a struggling server.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsroom_scraper.retry.BackoffRetryMiddleware": 550,
     # After robots.txt (100), retries (550) and redirects (600), before the downloader stats
     # (850): those see public URLs first and each request is counted once, on the wire.
     "newsroom_scraper.middlewares.BaseUrlMiddleware": 840,
     "newsroom_scraper.middlewares.PageArchiveMiddleware": 845,
 }
 SPIDER_MIDDLEWARES = {
+    # Outermost: sees exceptions from callbacks and from every middleware below it.
+    "newsroom_scraper.middlewares.CallbackErrorMiddleware": 25,
     "newsroom_scraper.incremental.IncrementalMiddleware": 800,
 }
 ITEM_PIPELINES = {

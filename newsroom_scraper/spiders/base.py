@@ -35,6 +35,7 @@ GONE_STATUSES = frozenset({404, 410})
 
 #: Settings for a mirror on this machine: no politeness needed towards ourselves.
 LOOPBACK_SETTINGS: dict[str, Any] = {
+    "NEWSROOM_BACKOFF_BASE": 0.05,
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_DELAY": 0,
     "DOWNLOAD_DELAY_JITTER": 0,

@@ -32,6 +32,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from newsroom_scraper.dates import MINUTE, SECOND, DateError, Moment, local_midnight, parse_moment
 from newsroom_scraper.errors import DISCOVERY, ExtractionError
 from newsroom_scraper.htmltext import AttachmentRules, HtmlFragment, squash
+from newsroom_scraper.incremental import ROLE
 from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
@@ -667,14 +668,17 @@ class EuroparlSpider(NewsroomSpider):
             self.public_url(listing_path(self.lang, page)),
             callback=self.parse_listing,
             errback=self.listing_failed,
-            meta={"listing_page": page},
+            meta={"listing_page": page, ROLE: "listing"},
         )
 
     def rss_request(self) -> scrapy.Request:
         self.rss_requested = True
         self.use_source("rss")
         return scrapy.Request(
-            self.public_url(rss_path(self.lang)), callback=self.parse_rss, errback=self.rss_failed
+            self.public_url(rss_path(self.lang)),
+            callback=self.parse_rss,
+            errback=self.rss_failed,
+            meta={ROLE: "feed"},
         )
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
@@ -778,12 +782,19 @@ class EuroparlSpider(NewsroomSpider):
         if not self.claim_article(self.public_url(release.key)):
             return
         self.inc_stat(f"discovery/{source}/articles")
-        yield scrapy.Request(
-            self.public_url(release.path),
+        yield self.article_request(self.public_url(release.path), label)
+
+    def article_request(self, url: str, label: str | None = None) -> scrapy.Request:
+        return scrapy.Request(
+            url,
             callback=self.parse_article,
             errback=self.on_request_error,
-            meta={"listing_label": label},
+            meta={"listing_label": label, ROLE: "article"},
         )
+
+    def is_article_url(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.hostname in self.public_hosts and bool(_ARTICLE_PATH.match(parts.path))
 
     # -- articles -----------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from newsroom_scraper.dates import parse_moment
-from newsroom_scraper.errors import DISCOVERY, UNEXPECTED_SHAPE, ExtractionError
+from newsroom_scraper.errors import DISCOVERY, EXTRACTION, UNEXPECTED_SHAPE, ExtractionError
 from newsroom_scraper.htmltext import AttachmentRules
 from newsroom_scraper.incremental import ROLE
 from newsroom_scraper.spiders.base import NewsroomSpider
@@ -41,6 +41,9 @@ RSS_PATH = "/rss.xml"
 NODE_API_PATH = "/cms/api/node"
 #: The four blocks the old site showed under every article.
 CORE_VOCABULARIES = ("crime_areas", "target_groups", "entities", "support_and_services")
+
+#: Listing pages in a row that bring no article not seen before: the listing is looping.
+ENDLESS_AFTER = 5
 
 _SERVER_DATA_ASSIGNMENT = re.compile(r"window\.SERVER_DATA\s*=\s*")
 _JSON = json.JSONDecoder()
@@ -229,6 +232,8 @@ class EuropolSpider(NewsroomSpider):
         self.chain_started = False
         self.waiting_for_chain_start = False
         self.rss_done = False
+        self.pages_without_new = 0
+        self.max_listing_pages = 10_000
 
     # -- discovery ----------------------------------------------------------------------------
 
@@ -301,17 +306,35 @@ class EuropolSpider(NewsroomSpider):
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             yield from self.listing_ended(response.url, f"unexpected listing shape: {exc!r}")
             return
+        total = data.get("nodesCount")
+        per_page = data.get("nodesPerPage") or len(nodes)
         signature = json.dumps([_entry_url(n) for n in nodes if isinstance(n, dict)])
+        if not nodes and page == 0 and not self.listing_entries_seen:
+            yield from self.listing_ended(response.url, "the listing returned nothing at all")
+            return
+        if not nodes and isinstance(total, int) and page * _int(per_page, 1) < total:
+            reason = f"listing page {page} is empty although nodesCount is {total}"
+            yield from self.listing_ended(response.url, reason, final=False)
+            return
         if not nodes or signature in self.listing_pages:
             self.logger.info("Listing ends at page %d (empty or repeated)", page)
             return
         self.listing_pages.add(signature)
+        claimed_before = len(self.claimed_articles)
         yield from self.listing_entries(nodes, "listing_api")
-        total = data.get("nodesCount")
-        per_page = data.get("nodesPerPage") or len(nodes)
-        if isinstance(total, int) and isinstance(per_page, int) and (page + 1) * per_page >= total:
+        self.pages_without_new = (
+            0 if len(self.claimed_articles) > claimed_before else self.pages_without_new + 1
+        )
+        if isinstance(total, int) and (page + 1) * _int(per_page, len(nodes)) >= total:
             return
         if self.limit_reached or self.past_since(nodes):
+            return
+        if page + 1 >= self.max_listing_pages or self.pages_without_new >= ENDLESS_AFTER:
+            reason = (
+                f"listing still going at page {page + 1} "
+                f"({self.pages_without_new} pages without a new article): endless pagination?"
+            )
+            yield from self.listing_ended(response.url, reason, final=False)
             return
         yield self.listing_api_request(page + 1)
 
@@ -532,6 +555,20 @@ def item_from_node(
     spider: NewsroomSpider, node: dict[str, Any], page_url: str, menus: dict[str, str]
 ) -> NewsItem:
     """An article node -> :class:`NewsItem`; :class:`ExtractionError` when the node is not one."""
+    if not isinstance(node, dict):
+        raise ExtractionError("the node is not a JSON object")
+    try:
+        return _item_from_node(spider, node, page_url, menus)
+    except ExtractionError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
+        # A value of the wrong type or range somewhere in the node: the page, not the code.
+        raise ExtractionError(f"unusable node ({type(exc).__name__}: {exc})", EXTRACTION) from None
+
+
+def _item_from_node(
+    spider: NewsroomSpider, node: dict[str, Any], page_url: str, menus: dict[str, str]
+) -> NewsItem:
     missing = [key for key in ("id", "title", "published") if node.get(key) in (None, "")]
     if missing:
         raise ExtractionError(f"article node without {', '.join(missing)}")
@@ -564,6 +601,12 @@ def item_from_node(
         if not item.get(field):
             raise ExtractionError(f"article node without a usable {field}")
     return item
+
+
+def _int(value: Any, default: int) -> int:
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+    )
 
 
 def _string(value: Any) -> str | None:
