@@ -32,6 +32,7 @@ _PARAGRAPH_TAGS = frozenset(
 #: Elements that are one line of their own (list items, table rows, captions).
 _LINE_TAGS = frozenset({"li", "dt", "dd", "tr", "figcaption", "caption", "br"})
 _DROPPED_ATTRIBUTES = frozenset({"style", "srcdoc", "formaction"})
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _WHITESPACE = re.compile(r"[\s\u00a0\u200b\u2007\u202f]+")
 _URL_ATTRIBUTES = ("href", "src", "poster", "data-src")
 
@@ -167,6 +168,7 @@ def element_text(element: lxml.html.HtmlElement) -> str:
 
 def _parse(html: str) -> lxml.html.HtmlElement:
     wrapper = lxml.html.Element("div")
+    html = _CONTROL_CHARACTERS.sub("", html)  # lxml refuses them; they are never content
     if not html or not html.strip():
         return wrapper
     try:
