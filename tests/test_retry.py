@@ -57,7 +57,7 @@ def test_rate_limited_and_failing_pages_are_retried_and_recovered(tmp_path):
         server.stop()
     assert result.exit_code == 0, result.stderr
     assert {i["id"] for i in result.items} == {mirror.expected_id(a) for a in articles}
-    assert injector.seen[limited] == 2 and injector.seen[failing] == 2
+    assert (injector.seen[limited], injector.seen[failing]) == (2, 2)
     assert result.stats["retry/retry_after_honoured"] == 1
     assert result.stats["retry/slowdowns"] == 1
     assert result.stats["retry/count"] == 2
