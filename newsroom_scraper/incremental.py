@@ -196,6 +196,11 @@ class DatasetPipeline:
     def spider_opened(self, spider: Any) -> None:
         self.site = spider.name
         self.run_path, _ = run_files(self.data_dir, self.site, self.run_id)
+        # A run killed while replacing the dataset leaves its temporary file; this run holds
+        # the data directory's lock, so no other run can be writing one now.
+        for leftover in self.data_dir.glob(f".{self.site}.jsonl.*.tmp"):
+            leftover.unlink(missing_ok=True)
+            logger.info("Removed %s, left by a run that was killed", leftover)
 
     def write_run_line(self, record: dict[str, Any]) -> None:
         """One unbuffered ``write`` per line: a killed run leaves whole lines only."""

@@ -1,0 +1,76 @@
+"""The SQLite state: articles with their records, passes, failed URLs; survives reopening."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newsroom_scraper.datadir import DataDirLock, DataDirLockedError
+from newsroom_scraper.state import SqliteStateStore
+
+
+def record(number: int, published: str, **changes):
+    base = {"id": f"s:{number}", "url": f"https://x.org/{number}", "content_hash": f"h{number}",
+            "published": published, "first_seen": "2024-01-01T00:00:00Z",
+            "last_changed": "2024-01-01T00:00:00Z", "version": 1, "removed": False,
+            "removed_at": None}  # fmt: skip
+    base.update(changes)
+    return base
+
+
+def test_articles_are_kept_with_their_records_newest_first(tmp_path):
+    store = SqliteStateStore(tmp_path / "state.sqlite3")
+    store.save_article("s", record(1, "2024-01-01T00:00:00Z"), "2024-02-01T00:00:00Z")
+    store.save_article("s", record(2, "2024-03-01T00:00:00Z"), "2024-02-01T00:00:00Z")
+    store.save_article("other", record(3, "2025-01-01T00:00:00Z"), "2024-02-01T00:00:00Z")
+    store.close()
+    store = SqliteStateStore(tmp_path / "state.sqlite3")
+    assert [json.loads(line)["id"] for line in store.records("s")] == ["s:2", "s:1"]
+    assert store.article_by_url("s", "https://x.org/1").content_hash == "h1"
+    assert store.article_by_id("s", "s:3") is None
+    assert store.newest_urls("s", 1) == ["https://x.org/2"]
+    assert store.count_articles("s") == 2
+
+
+def test_removed_articles_keep_their_record_and_are_flagged_once(tmp_path):
+    store = SqliteStateStore(tmp_path / "state.sqlite3")
+    store.save_article("s", record(1, "2024-01-01T00:00:00Z"), "2024-02-01T00:00:00Z")
+    first = store.mark_removed("s", "s:1", "2024-05-01T00:00:00Z")
+    second = store.mark_removed("s", "s:1", "2024-06-01T00:00:00Z")
+    assert first["removed"] is True
+    assert second["removed_at"] == "2024-05-01T00:00:00Z"
+    assert store.article_by_id("s", "s:1").removed
+
+
+def test_pass_is_unfinished_until_finished(tmp_path):
+    store = SqliteStateStore(tmp_path / "state.sqlite3")
+    assert store.pass_state("s").finished is False
+    store.start_pass("s", "2024-01-01T00:00:00Z")
+    store.progress_pass("s", "2020-01-01T00:00:00Z")
+    store.progress_pass("s", "2021-01-01T00:00:00Z")
+    assert store.pass_state("s").finished is False
+    assert store.pass_state("s").oldest_published == "2020-01-01T00:00:00Z"
+    store.finish_pass("s", "2024-01-01T01:00:00Z")
+    assert store.pass_state("s").finished is True
+    store.start_pass("s", "2024-01-02T00:00:00Z")
+    assert store.pass_state("s").finished is False
+
+
+def test_failed_urls_are_remembered_until_cleared(tmp_path):
+    store = SqliteStateStore(tmp_path / "state.sqlite3")
+    store.add_failed("s", "https://x.org/a", "fetch_failed: timeout", "2024-01-01T00:00:00Z")
+    store.add_failed("s", "https://x.org/a", "http_error: HTTP 500", "2024-01-02T00:00:00Z")
+    assert store.failed_urls("s") == ["https://x.org/a"]
+    store.clear_failed("s", "https://x.org/a")
+    assert store.failed_urls("s") == []
+
+
+def test_lock_is_exclusive_and_released(tmp_path):
+    with (
+        DataDirLock(tmp_path),
+        pytest.raises(DataDirLockedError, match=r"in use by another run \(pid"),
+    ):
+        DataDirLock(tmp_path).acquire()
+    with DataDirLock(tmp_path):
+        pass
