@@ -76,7 +76,7 @@ def extract_files(
             err.write(f"{path}: {exc.kind}: {exc.reason}\n")
             failed += 1
             continue
-        record = ItemAdapter(item).asdict()
+        record = dict(ItemAdapter(item))
         problems = validation_errors(record)
         if problems:
             err.write(f"{path}: invalid_item: {'; '.join(problems[:5])}\n")

@@ -211,7 +211,7 @@ class DatasetPipeline:
         self.run_file.write((dumps_record(record) + "\n").encode("utf-8"))
 
     def process_item(self, item: Any) -> Any:
-        record = ItemAdapter(item).asdict()
+        record = dict(ItemAdapter(item))
         now = utc_now_iso()
         known = self.store.article_by_id(self.site, record["id"])
         stats = self.crawler.stats
