@@ -73,7 +73,7 @@ def run_files(data_dir: Path, site: str, run_id: str) -> tuple[Path, Path]:
 
 def _enabled(crawler: Crawler) -> None:
     if not crawler.settings.get("NEWSROOM_DATA_DIR") or crawler.settings.get("NEWSROOM_OUTPUT"):
-        raise NotConfigured("no incremental dataset (NEWSROOM_DATA_DIR unset or --out given)")
+        raise NotConfigured  # one-shot export or plain `scrapy crawl`: no dataset
 
 
 class IncrementalMiddleware:

@@ -137,7 +137,7 @@ class JsonLinesPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         output = crawler.settings.get("NEWSROOM_OUTPUT")
         if not output:
-            raise NotConfigured("NEWSROOM_OUTPUT is not set")
+            raise NotConfigured  # no message: Scrapy would warn about an ordinary setup
         return cls(crawler, Path(output))
 
     def process_item(self, item: Any) -> Any:
