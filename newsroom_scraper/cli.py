@@ -385,7 +385,7 @@ def finish(
     if code == EXIT_UNREACHABLE:
         origin = arguments.get("base_url") or spidercls.public_origin
         host = urlsplit(origin).netloc
-        failure = report.first_fetch_failure or "no response"
+        failure = report.connection_failure()
         print(
             f"newsroom-scraper: error: cannot reach {host} ({failure}); "
             "no network? try --demo for the offline sample",

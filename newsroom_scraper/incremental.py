@@ -248,6 +248,9 @@ class DatasetPipeline:
             os.fsync(self.run_file.fileno())
             self.run_file.close()
         dataset = self.data_dir / f"{self.site}.jsonl"
+        if not self.crawler.stats.get_value("downloader/response_count") and not dataset.exists():
+            logger.warning("Nothing was downloaded: no dataset is written")
+            return
         count = atomic_write_lines(dataset, self.store.records(self.site))
         self.crawler.stats.set_value("dataset/articles", count)
         logger.info("Dataset %s: %d articles", dataset, count)

@@ -9,11 +9,19 @@ benchmarks. A mirror is a folder with ``manifest.json``::
 
 Routes are matched on the decoded path and the decoded, sorted query parameters, so that
 ``%2F`` and ``/`` in a query, or a different parameter order, reach the same page.
+
+A :class:`Page` can also misbehave, for fault injection (``tests/faults.py``): ``reset`` closes
+the connection without an answer, ``truncate_to`` announces the whole body but sends only its
+first bytes, ``delay`` waits before answering and ``gzip`` sends the body compressed
+(``Content-Encoding: gzip``), e.g. a small body that inflates to a huge one.
 """
 
 from __future__ import annotations
 
+import gzip as gzip_module
 import json
+import socket
+import struct
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -38,12 +46,29 @@ def route_key(path_and_query: str) -> str:
 
 @dataclass
 class Page:
-    """One answer of the mirror."""
+    """One answer of the mirror; the last four fields make it misbehave (not saved)."""
 
     status: int = 200
     body: bytes = b""
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    #: Close the connection (TCP reset) without sending any answer.
+    reset: bool = False
+    #: Announce the whole body in ``Content-Length``, send only this many bytes, then close.
+    truncate_to: int | None = None
+    #: Seconds the server waits before answering.
+    delay: float = 0.0
+    #: Send the body gzip-compressed, with ``Content-Encoding: gzip``.
+    gzip: bool = False
+    _wire: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    def wire_body(self) -> bytes:
+        """The bytes of the body as sent (compressed once, when ``gzip``)."""
+        if not self.gzip:
+            return self.body
+        if self._wire is None:
+            self._wire = gzip_module.compress(self.body, compresslevel=9, mtime=0)
+        return self._wire
 
 
 @dataclass
@@ -117,14 +142,21 @@ class MirrorServer:
     """Serves a :class:`MirrorSite` on 127.0.0.1 from a background thread.
 
     ``requests`` counts what was asked, by path and query, robots.txt and redirects included.
+    ``host`` may be any loopback address (``127.0.0.2``: a second host on this machine).
     """
 
-    def __init__(self, site: MirrorSite, port: int = 0, interceptor: Interceptor | None = None):
+    def __init__(
+        self,
+        site: MirrorSite,
+        port: int = 0,
+        interceptor: Interceptor | None = None,
+        host: str = "127.0.0.1",
+    ):
         self.site = site
         self.interceptor = interceptor
         self.requests: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self.httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -154,14 +186,39 @@ class MirrorServer:
                     page = Page(body=b"User-agent: *\nAllow: /\n", content_type="text/plain")
                 if page is None:
                     page = Page(status=404, body=b"not found", content_type="text/plain")
+                try:
+                    self.answer(page)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client left (e.g. a killed crawl)
+
+            def answer(self, page: Page) -> None:
+                if page.delay > 0:
+                    threading.Event().wait(page.delay)
+                if page.reset:
+                    self.close_connection = True
+                    # SO_LINGER 0: closing sends a TCP reset, not an orderly end of stream.
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    return
+                body = page.wire_body()
+                length = len(body)
+                if page.truncate_to is not None:
+                    body = body[: page.truncate_to]
+                    length = max(length, len(body) + 1)
+                    self.close_connection = True
                 self.send_response(page.status)
                 if page.content_type:
                     self.send_header("Content-Type", page.content_type)
+                if page.gzip:
+                    self.send_header("Content-Encoding", "gzip")
                 for name, value in page.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(page.body)))
+                self.send_header("Content-Length", str(length))
+                if page.truncate_to is not None:
+                    self.send_header("Connection", "close")
                 self.end_headers()
-                self.wfile.write(page.body)
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 """Quiet: the counts in ``requests`` say what was served."""

@@ -145,6 +145,11 @@ class JsonLinesPipeline:
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        if not len(self.spool) and not self.crawler.stats.get_value("downloader/response_count"):
+            # Nothing answered: an empty file would look like a successful, empty crawl.
+            self.spool.close()
+            logger.warning("Nothing was downloaded: %s is left as it was", self.output)
+            return
         count = self.spool.write_to(self.output)
         self.spool.close()
         self.crawler.stats.set_value("output/items", count)

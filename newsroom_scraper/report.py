@@ -150,8 +150,26 @@ class RunReport:
 
     def unreachable(self) -> bool:
         """Not a single HTTP response, but failures: the site (or the network) is not there."""
-        responses = int(self.stats.get_value("downloader/response_count", 0))
-        return responses == 0 and int(self.stats.get_value("downloader/exception_count", 0)) > 0
+        failures = int(self.stats.get_value("downloader/exception_count", 0))
+        return self.nothing_answered() and failures > 0
+
+    def connection_failure(self) -> str:
+        """What failed when nothing answered, e.g. ``DNSLookupError (4 times)``."""
+        if self.first_fetch_failure:
+            return self.first_fetch_failure
+        prefix = "downloader/exception_type_count/"
+        counts = {
+            key.removeprefix(prefix).rsplit(".", 1)[-1]: value
+            for key, value in self.stats.get_stats().items()
+            if key.startswith(prefix)
+        }
+        if not counts:
+            return "no response"
+        name, count = max(counts.items(), key=lambda pair: pair[1])
+        return f"{name} ({count} times)"
+
+    def nothing_answered(self) -> bool:
+        return int(self.stats.get_value("downloader/response_count", 0)) == 0
 
     def summary(self) -> dict[str, Any]:
         """The figures a person reads at the end of a run (also the base of the run report)."""

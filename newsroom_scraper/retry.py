@@ -24,8 +24,10 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
+from twisted.internet import error as twisted_errors
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
@@ -38,6 +40,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RATE_LIMIT_STATUSES = frozenset({429, 503})
+UNREACHABLE_ERRORS = (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    twisted_errors.DNSLookupError,
+    twisted_errors.ConnectionRefusedError,
+    twisted_errors.NoRouteError,
+)
 
 
 def parse_retry_after(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -102,6 +111,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self, request: Request, exception: Exception
     ) -> Request | Response | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry"):
+            return None
+        if isinstance(exception, UNREACHABLE_ERRORS) and not self.crawler.stats.get_value(
+            "downloader/response_count"
+        ):
+            # Nothing has ever answered and the host is not there (no network, wrong name,
+            # nothing listening): fail fast instead of backing off for every start request.
+            self.crawler.stats.inc_value("retry/not_retried_unreachable")
             return None
         retry = self._retry(request, exception)
         if retry is not None:

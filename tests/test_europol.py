@@ -325,8 +325,10 @@ def test_unreachable_site_fails_fast_with_one_clear_line(tmp_path):
     closed = MirrorServer(mirror.build_site())
     origin = closed.origin
     closed.stop()  # nothing listens there any more
-    result = run_crawl("europol", origin, tmp_path, settings={"RETRY_TIMES": 0})
+    result = run_crawl("europol", origin, tmp_path)
     assert result.exit_code == 4
+    assert not result.output.exists(), "no empty file that looks like success"
+    assert "ConnectionRefused" in result.stderr
     assert "cannot reach 127.0.0.1" in result.stderr
     assert "try --demo" in result.stderr
     assert "Traceback" not in result.stderr
