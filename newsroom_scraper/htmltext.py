@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -91,8 +91,7 @@ class HtmlFragment:
     def __init__(self, html: str, base_url: str) -> None:
         self.base_url = base_url
         self.root = _parse(html)
-        _clean(self.root)
-        self.root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+        _clean(self.root, base_url)
 
     def html(self) -> str:
         """The cleaned HTML of the fragment (without the wrapper element)."""
@@ -159,6 +158,16 @@ class HtmlFragment:
         return list(found.values())
 
 
+def html_text(html: str) -> str:
+    """Plain text of an HTML fragment (or of plain text), without the cleaning of
+    :class:`HtmlFragment`: for leads and key points, whose links are not kept."""
+    if "<" not in html and "&" not in html:
+        return squash(html)
+    builder = _TextBuilder()
+    builder.walk(_parse(html))
+    return builder.result()
+
+
 def element_text(element: lxml.html.HtmlElement) -> str:
     """The text of one element on one line (line breaks inside it become spaces)."""
     builder = _TextBuilder()
@@ -186,19 +195,34 @@ def _parse(html: str) -> lxml.html.HtmlElement:
     return wrapper
 
 
-def _clean(root: lxml.html.HtmlElement) -> None:
-    """Drop scripts, styles and comments, event attributes and ``javascript:`` URLs."""
+def _clean(root: lxml.html.HtmlElement, base_url: str) -> None:
+    """Drop scripts, styles and comments, event attributes and ``javascript:`` URLs; make URLs
+    absolute (one pass; lxml's ``make_links_absolute`` also walks CSS, which bodies never need).
+    """
     for element in list(root.iter()):
         if element is root:
             continue
         if not isinstance(element.tag, str) or element.tag in _DROPPED_TAGS:
             element.drop_tree()
             continue
-        for name in list(element.attrib):
+        attributes = element.attrib
+        for name in list(attributes):
             lowered = name.lower()
-            unsafe_url = lowered in _URL_ATTRIBUTES and _is_script_url(element.attrib[name])
-            if unsafe_url or lowered.startswith("on") or lowered in _DROPPED_ATTRIBUTES:
-                del element.attrib[name]
+            if lowered.startswith("on") or lowered in _DROPPED_ATTRIBUTES:
+                del attributes[name]
+            elif lowered in _URL_ATTRIBUTES:
+                value = attributes[name].strip()
+                if _is_script_url(value):
+                    del attributes[name]
+                elif base_url:
+                    attributes[name] = _absolute(base_url, value)
+
+
+def _absolute(base_url: str, value: str) -> str:
+    try:
+        return urljoin(base_url, value)
+    except ValueError:  # e.g. an invalid IPv6 host: keep what the page says
+        return value
 
 
 def _is_script_url(value: str) -> bool:
@@ -245,7 +269,9 @@ class _TextBuilder:
         self.pending_break = max(self.pending_break, level)
 
     def walk(self, element: lxml.html.HtmlElement) -> None:
-        tag = element.tag if isinstance(element.tag, str) else ""
+        tag = element.tag if isinstance(element.tag, str) else "#comment"
+        if tag in _DROPPED_TAGS or tag == "#comment":
+            return  # never text (HtmlFragment has removed them already; html_text has not)
         level = 2 if tag in _PARAGRAPH_TAGS else 1 if tag in _LINE_TAGS else 0
         if level:
             self.add_break(level)

@@ -15,7 +15,7 @@ from scrapy.loader import ItemLoader
 
 from newsroom_scraper.dates import Moment, parse_moment, utc_now_iso
 from newsroom_scraper.errors import EXTRACTION, ExtractionError
-from newsroom_scraper.htmltext import AttachmentRules, HtmlFragment, squash
+from newsroom_scraper.htmltext import AttachmentRules, HtmlFragment, html_text, squash
 from newsroom_scraper.items import SCHEMA_VERSION, NewsItem, compute_content_hash
 
 if TYPE_CHECKING:
@@ -44,8 +44,7 @@ def html_to_text(value: Any, loader_context: dict[str, Any]) -> str | None:
     """An HTML (or plain text) fragment to plain text; empty is no value."""
     if value is None:
         return None
-    text = HtmlFragment(str(value), loader_context.get("base_url", "")).text()
-    return text or None
+    return html_text(str(value)) or None
 
 
 def to_moment(value: Any, loader_context: dict[str, Any]) -> Moment | None:

@@ -548,7 +548,9 @@ class EuropolSpider(NewsroomSpider):
         if text.lstrip().startswith("{"):
             return item_from_node(self, node_from_api(text), response.url, {})
         server_data = find_server_data(text)
-        return item_from_node(self, node_of(server_data), response.url, menu_index(server_data))
+        if self.menu_index is None:  # the same menu on every page: index it once
+            self.menu_index = menu_index(server_data)
+        return item_from_node(self, node_of(server_data), response.url, self.menu_index)
 
 
 def item_from_node(
