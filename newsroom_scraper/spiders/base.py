@@ -100,6 +100,8 @@ class NewsroomSpider(scrapy.Spider):
 
     def public_url(self, url_or_path: str) -> str:
         """An absolute public URL for a path, a relative or an absolute URL of the site."""
+        if url_or_path.startswith("/") and not url_or_path.startswith("//"):
+            return self.public_origin + url_or_path  # the common case, without parsing
         absolute = urljoin(self.public_origin + "/", url_or_path.strip())
         parts = urlsplit(absolute)
         if parts.hostname in self.public_hosts and parts.scheme == "http":

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from newsroom_scraper.dates import parse_moment
+from newsroom_scraper.dates import DateError, parse_moment
 from newsroom_scraper.errors import DISCOVERY, EXTRACTION, UNEXPECTED_SHAPE, ExtractionError
 from newsroom_scraper.htmltext import AttachmentRules
 from newsroom_scraper.incremental import ROLE
@@ -30,6 +30,7 @@ from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
+    from datetime import datetime
 
     from newsroom_scraper.items import NewsItem
 
@@ -379,14 +380,12 @@ class EuropolSpider(NewsroomSpider):
                 self.inc_stat(f"discovery/{source}/articles")
                 yield self.article_request(url)
 
-    def entry_published(self, entry: dict[str, Any]) -> Any:
+    def entry_published(self, entry: dict[str, Any]) -> datetime | None:
+        """A listing entry's publication time (UNIX seconds), or None if it has none."""
         try:
-            loader = self.new_loader("")
-            loader.add_value("published", entry.get("published"))
-            moment = loader.get_output_value("published")
-        except ValueError:
+            return parse_moment(entry.get("published"), self.timezone).utc
+        except DateError:
             return None
-        return moment.utc if moment is not None else None
 
     def past_since(self, entries: list[Any]) -> bool:
         """Every entry of this page is older than ``since``: later pages are older still."""
