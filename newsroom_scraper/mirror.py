@@ -25,7 +25,7 @@ import struct
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -176,6 +176,11 @@ class MirrorServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def handle(self) -> None:
+                # The client may go away (a cancelled download, a killed crawl): not an error.
+                with suppress(BrokenPipeError, ConnectionResetError):
+                    super().handle()
+
             def do_GET(self) -> None:
                 with server._lock:
                     server.requests[self.path] += 1
@@ -186,10 +191,7 @@ class MirrorServer:
                     page = Page(body=b"User-agent: *\nAllow: /\n", content_type="text/plain")
                 if page is None:
                     page = Page(status=404, body=b"not found", content_type="text/plain")
-                try:
-                    self.answer(page)
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True  # the client left (e.g. a killed crawl)
+                self.answer(page)
 
             def answer(self, page: Page) -> None:
                 if page.delay > 0:
