@@ -543,7 +543,11 @@ class EuropolSpider(NewsroomSpider):
 
     def extract(self, response: Response) -> NewsItem:
         """A saved page (shell with SERVER_DATA, or a node API answer) -> item."""
-        text = response.text if isinstance(response, TextResponse) else response.body.decode()
+        text = (
+            response.text
+            if isinstance(response, TextResponse)
+            else response.body.decode(errors="replace")
+        )
         if text.lstrip().startswith("{"):
             return item_from_node(self, node_from_api(text), response.url, {})
         server_data = find_server_data(text)
