@@ -25,22 +25,32 @@ if TYPE_CHECKING:
 
     from newsroom_scraper.spiders.base import NewsroomSpider
 
-_OWN_URL_PATTERNS = (
-    re.compile(rb"""<link\b[^>]*\brel=["']canonical["'][^>]*\bhref=["']([^"']+)""", re.I),
-    re.compile(rb"""<link\b[^>]*\bhref=["']([^"']+)["'][^>]*\brel=["']canonical["']""", re.I),
-    re.compile(rb"""<meta\b[^>]*\bproperty=["']og:url["'][^>]*\bcontent=["']([^"']+)""", re.I),
-    re.compile(rb"""<meta\b[^>]*\bcontent=["']([^"']+)["'][^>]*\bproperty=["']og:url["']""", re.I),
-    re.compile(rb""""@type"\s*:\s*"(?:WebPage|NewsArticle)"\s*,\s*"url"\s*:\s*"([^"]+)""", re.I),
+#: (keyword, pattern): the keyword is looked for first (a plain byte search), and the pattern
+#: is only run around it, not over a page whose embedded JSON can be 60 KB.
+_QUOTE = "[\"']"
+_OWN_URL_PATTERNS = tuple(
+    (keyword, re.compile(pattern.replace("Q", _QUOTE).encode(), re.IGNORECASE))
+    for keyword, pattern in (
+        (b"canonical", r"<link\b[^>]*\brel=QcanonicalQ[^>]*\bhref=Q([^\"']+)"),
+        (b"canonical", r"<link\b[^>]*\bhref=Q([^\"']+)Q[^>]*\brel=Qcanonical"),
+        (b"og:url", r"<meta\b[^>]*\bproperty=Qog:urlQ[^>]*\bcontent=Q([^\"']+)"),
+        (b"og:url", r"<meta\b[^>]*\bcontent=Q([^\"']+)Q[^>]*\bproperty=Qog:url"),
+        (b'"@type"', r'"@type"\s*:\s*"(?:WebPage|NewsArticle)"\s*,\s*"url"\s*:\s*"([^"]+)'),
+    )
 )
+_AROUND = 2_000
 
 
 def page_own_url(body: bytes) -> str | None:
     """Where a saved page names itself: canonical link, ``og:url`` or JSON-LD ``url``."""
-    head = body[:200_000]
-    for pattern in _OWN_URL_PATTERNS:
-        match = pattern.search(head)
-        if match:
-            return html.unescape(match.group(1).decode("utf-8", "replace")).replace("\\/", "/")
+    for keyword, pattern in _OWN_URL_PATTERNS:
+        start = body.find(keyword)
+        while start >= 0:
+            match = pattern.search(body, max(0, start - _AROUND), start + _AROUND)
+            if match:
+                url = match.group(1).decode("utf-8", "replace")
+                return html.unescape(url).replace("\\/", "/")
+            start = body.find(keyword, start + len(keyword))
     return None
 
 

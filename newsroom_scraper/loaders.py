@@ -8,7 +8,7 @@ local date, word count, content hash), so that no site can get those wrong.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from itemloaders.processors import Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
@@ -19,7 +19,7 @@ from newsroom_scraper.htmltext import AttachmentRules, HtmlFragment, html_text, 
 from newsroom_scraper.items import SCHEMA_VERSION, NewsItem, compute_content_hash
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from zoneinfo import ZoneInfo
 
 #: List fields and their empty value when a page has none.
@@ -93,6 +93,23 @@ class NewsItemLoader(ItemLoader):
     attachments_out = Identity()
     related_out = Identity()
     taxonomy_out = merge_dicts
+
+    # itemloaders looks processors up (class attribute, then item field metadata, then the
+    # default) on every value added; they never change for a loader class, so each is looked
+    # up once. A third of the loader's time went to those look-ups.
+    _processors: ClassVar[dict[tuple[type, str, str], Callable[..., Any]]] = {}
+
+    def get_input_processor(self, field_name: str) -> Callable[..., Any]:
+        key = (type(self), field_name, "in")
+        if key not in self._processors:
+            self._processors[key] = super().get_input_processor(field_name)
+        return self._processors[key]
+
+    def get_output_processor(self, field_name: str) -> Callable[..., Any]:
+        key = (type(self), field_name, "out")
+        if key not in self._processors:
+            self._processors[key] = super().get_output_processor(field_name)
+        return self._processors[key]
 
     def __init__(self, *args: Any, fallback_counter: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
