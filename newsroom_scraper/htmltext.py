@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
+from w3lib.url import safe_url_string
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -220,9 +221,19 @@ def _clean(root: lxml.html.HtmlElement, base_url: str) -> None:
 
 def _absolute(base_url: str, value: str) -> str:
     try:
-        return urljoin(base_url, value)
+        return clean_url(urljoin(base_url, value))
     except ValueError:  # e.g. an invalid IPv6 host: keep what the page says
         return value
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\]_~]*")
+
+
+def clean_url(url: str) -> str:
+    """A URL as browsers send it: trimmed, spaces and non-ASCII characters percent-encoded
+    (pages do hold ``href="/a b"``); a URL that needs nothing is returned as it is, fast."""
+    url = url.strip()
+    return url if _URL_SAFE.fullmatch(url) else safe_url_string(url)
 
 
 def _is_script_url(value: str) -> bool:

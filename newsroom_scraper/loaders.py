@@ -8,6 +8,7 @@ local date, word count, content hash), so that no site can get those wrong.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from itemloaders.processors import Identity, MapCompose, TakeFirst
@@ -15,12 +16,20 @@ from scrapy.loader import ItemLoader
 
 from newsroom_scraper.dates import Moment, parse_moment, utc_now_iso
 from newsroom_scraper.errors import EXTRACTION, ExtractionError
-from newsroom_scraper.htmltext import AttachmentRules, HtmlFragment, html_text, squash
+from newsroom_scraper.htmltext import (
+    AttachmentRules,
+    HtmlFragment,
+    clean_url,
+    html_text,
+    squash,
+)
 from newsroom_scraper.items import SCHEMA_VERSION, NewsItem, compute_content_hash
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from zoneinfo import ZoneInfo
+
+_LANGUAGE = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]+)*$")
 
 #: List fields and their empty value when a page has none.
 _LIST_DEFAULTS: dict[str, Any] = {
@@ -45,6 +54,12 @@ def html_to_text(value: Any, loader_context: dict[str, Any]) -> str | None:
     if value is None:
         return None
     return html_text(str(value)) or None
+
+
+def language_code(value: str) -> str | None:
+    """``en``, ``EN``, ``en-GB``, ``pt_PT`` -> the ISO 639-1 code; anything else is no value."""
+    match = _LANGUAGE.match(value.strip().lower())
+    return match.group(1) if match else None
 
 
 def to_moment(value: Any, loader_context: dict[str, Any]) -> Moment | None:
@@ -82,8 +97,9 @@ class NewsItemLoader(ItemLoader):
     default_output_processor = TakeFirst()
 
     title_in = MapCompose(clean_text)
+    url_in = MapCompose(clean_url)
     content_type_in = MapCompose(clean_text)
-    language_in = MapCompose(clean_text, str.lower)
+    language_in = MapCompose(clean_text, language_code)
     lead_in = MapCompose(html_to_text)
     published_in = MapCompose(to_moment)
 

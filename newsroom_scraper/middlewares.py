@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request, signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from w3lib.url import safe_url_string
 
 if TYPE_CHECKING:
@@ -81,9 +81,13 @@ class BaseUrlMiddleware:
         if not location:
             return response.replace(url=public_url)
         # Relative, mirror-absolute or public: always an absolute public URL, so that the
-        # redirected request is mapped to the mirror again by process_request.
+        # redirected request is mapped to the mirror again by process_request. Anywhere else is
+        # off the site: the rewritten request skips Scrapy's offsite filter, so it stops here.
         target = location.decode("latin-1")
         target = self.to_public(target) or urljoin(public_url, target)
+        if urlsplit(target).hostname not in self.public_hosts:
+            self.crawler.stats.inc_value("offsite/redirects_refused")
+            raise IgnoreRequest(f"redirected off the site, to {target}")
         headers = response.headers.copy()
         headers[b"Location"] = safe_url_string(target).encode("latin-1")
         return response.replace(url=public_url, headers=headers)

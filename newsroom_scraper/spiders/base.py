@@ -15,7 +15,7 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsroom_scraper.errors import FETCH_FAILED, HTTP_ERROR, ExtractionError
-from newsroom_scraper.htmltext import AttachmentRules
+from newsroom_scraper.htmltext import AttachmentRules, clean_url
 from newsroom_scraper.incremental import article_gone
 from newsroom_scraper.loaders import NewsItemLoader
 from newsroom_scraper.params import DISCOVERY_MODES, CrawlParams, is_loopback_origin
@@ -101,12 +101,12 @@ class NewsroomSpider(scrapy.Spider):
     def public_url(self, url_or_path: str) -> str:
         """An absolute public URL for a path, a relative or an absolute URL of the site."""
         if url_or_path.startswith("/") and not url_or_path.startswith("//"):
-            return self.public_origin + url_or_path  # the common case, without parsing
+            return clean_url(self.public_origin + url_or_path)  # the common case: no parsing
         absolute = urljoin(self.public_origin + "/", url_or_path.strip())
         parts = urlsplit(absolute)
         if parts.hostname in self.public_hosts and parts.scheme == "http":
             absolute = "https" + absolute[len("http") :]
-        return absolute
+        return clean_url(absolute)
 
     def is_site_url(self, url: str) -> bool:
         return urlsplit(url).hostname in self.public_hosts
@@ -162,12 +162,20 @@ class NewsroomSpider(scrapy.Spider):
     def on_request_error(self, failure: Failure) -> None:
         """Errback of every request: a final HTTP status or a failure after the retries."""
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
-        url = request.meta.get("newsroom_public_url", request.url)
+        url = self.requested_url(request)
         error = failure.value
         if isinstance(error, HttpError):
             self.handle_http_error(request, url, error.response.status)
             return
         self.report(FETCH_FAILED, url, f"{type(error).__name__}: {failure.getErrorMessage()}")
+
+    def requested_url(self, request: scrapy.Request) -> str:
+        """The public URL the spider asked for, before any redirect or mirror rewriting."""
+        redirects = request.meta.get("redirect_urls") or []
+        url = redirects[0] if redirects else request.meta.get("newsroom_public_url", request.url)
+        if self.base_url and url.startswith(self.base_url + "/"):
+            url = self.public_origin + url[len(self.base_url) :]
+        return str(url)
 
     def handle_http_error(self, request: scrapy.Request, url: str, status: int) -> None:
         """404/410 of a known article: it was removed (kept, flagged); anything else: error."""

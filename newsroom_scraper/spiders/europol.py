@@ -488,7 +488,7 @@ class EuropolSpider(NewsroomSpider):
         return scrapy.Request(
             self.public_url(node_api_path(alias)),
             callback=self.parse_node_api,
-            errback=self.on_request_error,
+            errback=self.node_api_failed,
             meta={
                 "chain": response.meta.get("chain", False),
                 "chain_only": response.meta.get("chain_only", False),
@@ -496,6 +496,16 @@ class EuropolSpider(NewsroomSpider):
                 "page_problem": reason,
             },
             dont_filter=True,
+        )
+
+    def node_api_failed(self, failure: Any) -> None:
+        """The page had no data and the node API gave none either: the article is lost."""
+        meta = failure.request.meta
+        self.report(
+            UNEXPECTED_SHAPE,
+            meta["article_url"],
+            f"page without the expected data ({meta['page_problem']}); "
+            f"node API failed: {failure.getErrorMessage()}",
         )
 
     def parse_node_api(self, response: Response) -> Iterator[NewsItem | scrapy.Request]:
@@ -585,8 +595,10 @@ def _item_from_node(
         if isinstance(alias, str) and alias.strip()
         else spider.public_url(canonical_alias(page_url))
     )
+    if not spider.is_site_url(url) or urlsplit(url).scheme != "https":
+        raise ExtractionError(f"the article's URL {url!r} is not on the site")
     loader = spider.new_loader(url)
-    loader.add_value("id", f"europol:{node['id']}")
+    loader.add_value("id", f"europol:{_node_id(node['id'])}")
     loader.add_value("url", url)
     loader.add_value("title", node["title"] if isinstance(node["title"], str) else None)
     loader.add_value("published", node["published"])
@@ -597,7 +609,8 @@ def _item_from_node(
     loader.add_fallback("lead", "summary", _string(node.get("summary")))
     loader.add_body(_string(node.get("body")))
     loader.add_value("taxonomy", _taxonomy(spider, node, loader, menus))
-    loader.add_value("language", _string(node.get("langcode")) or "en")
+    loader.add_value("language", _string(node.get("langcode")))
+    loader.add_fallback("language", "site_default", "en")
     try:
         item = loader.load_item()
     except ValueError as exc:
@@ -606,6 +619,15 @@ def _item_from_node(
         if not item.get(field):
             raise ExtractionError(f"article node without a usable {field}")
     return item
+
+
+def _node_id(value: Any) -> str:
+    """The node id: an integer, or a string holding one token (numeric on the known site)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip() and len(value.split()) == 1:
+        return value.strip()
+    raise ExtractionError(f"node id {value!r} is not an id")
 
 
 def _int(value: Any, default: int) -> int:
