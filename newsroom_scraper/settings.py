@@ -53,6 +53,8 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 
 # -- hardening ----------------------------------------------------------------------------------
 TELNETCONSOLE_ENABLED = False
+#: Scrapy 2.19's remote-control server (it runs Python sent to it with a token): never wanted.
+REMOTE_CONTROL_ENABLED = False
 COOKIES_ENABLED = False
 
 # -- development --------------------------------------------------------------------------------
