@@ -39,18 +39,31 @@ _OWN_URL_PATTERNS = tuple(
     )
 )
 _AROUND = 2_000
+_EDGE = 16_384
 
 
 def page_own_url(body: bytes) -> str | None:
-    """Where a saved page names itself: canonical link, ``og:url`` or JSON-LD ``url``."""
+    """Where a saved page names itself: canonical link, ``og:url`` or JSON-LD ``url``.
+
+    The first and last 16 KB are searched first (the tags open ``<head>``; JSON-LD often closes
+    it, after a large embedded JSON), the whole page only when they name nothing.
+    """
+    if len(body) > 4 * _EDGE:
+        found = _own_url_in(body, 0, _EDGE) or _own_url_in(body, len(body) - _EDGE, len(body))
+        if found:
+            return found
+    return _own_url_in(body, 0, len(body))
+
+
+def _own_url_in(body: bytes, begin: int, end: int) -> str | None:
     for keyword, pattern in _OWN_URL_PATTERNS:
-        start = body.find(keyword)
+        start = body.find(keyword, begin, end)
         while start >= 0:
             match = pattern.search(body, max(0, start - _AROUND), start + _AROUND)
             if match:
                 url = match.group(1).decode("utf-8", "replace")
                 return html.unescape(url).replace("\\/", "/")
-            start = body.find(keyword, start + len(keyword))
+            start = body.find(keyword, start + len(keyword), end)
     return None
 
 
