@@ -1,6 +1,7 @@
 """``newsroom-scraper``: the command line researchers and scheduled jobs use.
 
-Commands: ``crawl SITE``, ``extract --site SITE FILE...``, ``sites``, ``schema``.
+Commands: ``crawl SITE``, ``export --redis URL --site SITE``, ``extract --site SITE FILE...``,
+``sites``, ``schema``.
 Exit codes are listed in :data:`newsroom_scraper.report.EXIT_CODES_DOC` and in README.
 """
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings
 
     from newsroom_scraper.spiders.base import NewsroomSpider
+    from newsroom_scraper.state_redis import RedisStateStore
 
 DATA_DIR_ENV = "NEWSROOM_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
@@ -98,6 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
         "-s", dest="settings", action="append", type=_pair, default=[], metavar="NAME=VALUE",
         help="Scrapy setting (repeatable), as with `scrapy crawl -s`",
     )  # fmt: skip
+    crawl.add_argument(
+        "--redis",
+        metavar="URL",
+        help="a worker of a crawl shared through Redis (redis://host:6379/0): see "
+        "docs/distributed.md; `export` writes the dataset",
+    )
+    crawl.add_argument(
+        "--worker",
+        metavar="NAME",
+        help="with --redis: this worker's name (default <host>-<pid>); restarted under its old "
+        "name, a worker takes back at once the requests it had not finished",
+    )
     crawl.add_argument("--log-file", help="write the log to this file")
     crawl.add_argument(
         "--log-level",
@@ -112,6 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url", help="the page's public URL (default: taken from the page)")
     extract.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
+    export = commands.add_parser(
+        "export", help="write <data dir>/<site>.jsonl from the Redis of a distributed crawl"
+    )
+    export.add_argument("--redis", required=True, metavar="URL", help="redis://host:6379/0")
+    export.add_argument("--site", required=True)
+    export.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"data directory (default: ${DATA_DIR_ENV}, else ./{DEFAULT_DATA_DIR})",
+    )
+
     commands.add_parser("sites", help="list the newsrooms")
     commands.add_parser("schema", help="print the JSON Schema of an item")
     return parser
@@ -122,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {
         "crawl": run_crawl,
+        "export": run_export,
         "extract": run_extract,
         "sites": run_sites,
         "schema": run_schema,
@@ -212,6 +238,7 @@ class CrawlPlan:
     data_dir: Path | None  # None: one-shot export (--out), no state and no lock
     run_id: str
     demo: bool
+    redis: str | None = None  # a worker of a distributed crawl: no lock, no dataset
 
 
 def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
@@ -235,6 +262,10 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
         settings.set("LOG_FILE", args.log_file, priority="cmdline")
     folder = data_dir(args.data_dir) / ("demo" if args.demo else "")
     run_id = utc_now_iso().replace(":", "")
+    if args.redis:
+        run_id = plan_worker(args, arguments, settings, run_id)
+    elif args.worker:
+        raise CliError("--worker names a worker of a distributed crawl: it needs --redis")
     options = {
         "NEWSROOM_LOOKBACK": args.lookback,
         "NEWSROOM_FULL": args.full or None,
@@ -246,23 +277,83 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
     for name, value in options.items():
         if value is not None:
             settings.set(name, value, priority="cmdline")
+    output = args.out or folder / f"{args.site}.jsonl"
+    if args.redis:
+        from newsroom_scraper.incremental import run_files
+
+        output = run_files(folder, args.site, run_id)[0]
     return CrawlPlan(
         spidercls=spidercls,
         settings=settings,
         arguments=arguments,
-        output=args.out or folder / f"{args.site}.jsonl",
+        output=output,
         data_dir=None if args.out else folder,
         run_id=run_id,
         demo=args.demo,
+        redis=args.redis,
     )
+
+
+def plan_worker(
+    args: argparse.Namespace, arguments: dict[str, str], settings: Settings, run_id: str
+) -> str:
+    """``--redis``: the settings of a distributed worker; returns its run id
+    (``<UTC time>-<worker>``: each worker writes its own run files)."""
+    if args.out:
+        raise CliError("--out and --redis: with --redis, `newsroom-scraper export` writes the data")
+    if arguments.get("limit") is not None:
+        raise CliError("--limit and --redis: each worker would count its own newest N")
+    try:
+        from newsroom_scraper.distributed import (
+            check_worker_name,
+            default_worker_name,
+            worker_settings,
+        )
+    except ImportError as exc:
+        raise CliError(
+            f"--redis needs the distributed extra (pip install 'newsroom-scraper[distributed]'): "
+            f"{exc}"
+        ) from None
+    try:
+        worker = check_worker_name(args.worker or default_worker_name())
+    except ValueError as exc:
+        raise CliError(f"--worker: {exc}") from None
+    open_redis_store(args.redis).close()  # fail now, in one line, if Redis is not there
+    for name, value in worker_settings(args.redis, worker).items():
+        settings.set(name, value, priority="cmdline")
+    return f"{run_id}-{worker}"
+
+
+def open_redis_store(url: str) -> RedisStateStore:
+    """The Redis state of a distributed crawl; :class:`CliError` when Redis does not answer."""
+    if urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+        raise CliError(f"--redis {url!r}: expected redis://host:port/db (or rediss://, unix://)")
+    try:
+        import redis
+
+        from newsroom_scraper.state_redis import DEFAULT_PREFIX, RedisStateStore
+    except ImportError as exc:
+        raise CliError(
+            f"--redis needs the distributed extra (pip install 'newsroom-scraper[distributed]'): "
+            f"{exc}"
+        ) from None
+    from newsroom_scraper import settings as project_module
+
+    store = RedisStateStore(url, getattr(project_module, "NEWSROOM_REDIS_PREFIX", DEFAULT_PREFIX))
+    try:
+        store.client.ping()
+    except redis.RedisError as exc:
+        store.close()
+        raise CliError(f"cannot reach Redis at {url}: {exc}", code=EXIT_ERRORS) from None
+    return store
 
 
 def run_crawl(args: argparse.Namespace) -> int:
     from newsroom_scraper.datadir import DataDirLock, DataDirLockedError
 
     plan = plan_crawl(args)
-    if plan.data_dir is None:
-        return crawl_plan(plan)
+    if plan.data_dir is None or plan.redis:
+        return crawl_plan(plan)  # no dataset written: no lock (workers of one crawl run together)
     try:
         with DataDirLock(plan.data_dir):
             return crawl_plan(plan)
@@ -287,6 +378,12 @@ def crawl_plan(plan: CrawlPlan) -> int:
     code = finish(outcome, plan.spidercls, plan.arguments, plan.output)
     if plan.data_dir is not None and outcome.report is not None:
         write_run_report(plan.data_dir, site, plan.run_id, outcome, code)
+    if plan.redis:
+        print(
+            f"Items: in Redis; `newsroom-scraper export --redis URL --site {site}` writes the "
+            "dataset once the workers are done",
+            file=sys.stderr,
+        )
     return code
 
 
@@ -417,6 +514,44 @@ def print_summary(summary: dict[str, Any], report: Any, out: Path, code: int) ->
     lines.append(f"Output: {out}")
     lines.append(f"Exit code {code}: {EXIT_CODES_DOC.get(code, 'unknown')}")
     print("\n".join(lines), file=sys.stderr)
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``<data dir>/<site>.jsonl`` from Redis, under the data directory's lock (exit 3 if held)."""
+    from newsroom_scraper.datadir import DataDirLock, DataDirLockedError
+
+    site = site_class(args.site).name
+    folder = data_dir(args.data_dir)
+    path = folder / f"{site}.jsonl"
+    store = open_redis_store(args.redis)
+    try:
+        with DataDirLock(folder):
+            count = export_locked(store, site, path, args.redis)
+    except DataDirLockedError as exc:
+        raise CliError(str(exc), code=EXIT_LOCKED) from None
+    finally:
+        store.close()
+    print(f"Exported {count} {site} articles to {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def export_locked(store: RedisStateStore, site: str, path: Path, url: str) -> int:
+    from newsroom_scraper.distributed import crawl_status, export_dataset
+
+    status = crawl_status(store, site)
+    if not status["articles"]:
+        raise CliError(f"no {site} articles in Redis at {url}; nothing written", EXIT_ERRORS)
+    if status["queued"] or status["in_flight"] or status["alive_workers"]:
+        print(
+            f"newsroom-scraper: warning: the crawl is still running ({status['queued']} requests "
+            f"queued, {status['in_flight']} in flight, workers alive: "
+            f"{', '.join(status['alive_workers']) or 'none'}): exporting what is stored so far",
+            file=sys.stderr,
+        )
+    return export_dataset(store, site, path)
 
 
 # -- extract --------------------------------------------------------------------------------------

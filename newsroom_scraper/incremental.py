@@ -8,7 +8,8 @@ Three components share one :class:`~newsroom_scraper.state.StateStore` per crawl
   was cut short (then this run finishes it) or ``NEWSROOM_FULL`` is set.
 - :class:`DatasetPipeline` gives every item its bookkeeping (``version``, ``first_seen``,
   ``last_changed``, ``removed``), stores it, writes new and changed items to the run file, and
-  at the end rebuilds ``<site>.jsonl`` from the state, atomically.
+  at the end rebuilds ``<site>.jsonl`` from the state, atomically (with the state in Redis,
+  ``newsroom-scraper export`` does, once every worker is done).
 - Articles that answer 404/410 are kept, marked ``removed`` (signal :data:`article_gone`).
 
 Spiders only tag their requests (``meta["newsroom_role"]``: ``listing``, ``feed``, ``article``,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
 
     from newsroom_scraper.spiders.base import NewsroomSpider
 
@@ -55,11 +57,23 @@ ARTICLE_ROLES = frozenset({"article", "chain"})
 _stores: WeakKeyDictionary[Any, StateStore] = WeakKeyDictionary()
 
 
+def distributed(settings: BaseSettings) -> bool:
+    """The state and the items live in Redis (``REDIS_URL``; ``crawl --redis`` also sets the
+    shared scheduler, see :mod:`newsroom_scraper.distributed`): ``export`` writes the dataset."""
+    return bool(settings.get("REDIS_URL"))
+
+
 def store_for(crawler: Crawler) -> StateStore:
     """The crawl's one state store (opened on first use, closed when the spider closes)."""
     if crawler not in _stores:
-        data_dir = Path(crawler.settings["NEWSROOM_DATA_DIR"])
-        store = SqliteStateStore(data_dir / STATE_FILE)
+        store: StateStore
+        if distributed(crawler.settings):
+            from newsroom_scraper.state_redis import RedisStateStore
+
+            store = RedisStateStore.from_settings(crawler.settings)
+        else:
+            data_dir = Path(crawler.settings["NEWSROOM_DATA_DIR"])
+            store = SqliteStateStore(data_dir / STATE_FILE)
         _stores[crawler] = store
         crawler.signals.connect(store.close, signal=signals.engine_stopped, weak=False)
     return _stores[crawler]
@@ -72,7 +86,10 @@ def run_files(data_dir: Path, site: str, run_id: str) -> tuple[Path, Path]:
 
 
 def _enabled(crawler: Crawler) -> None:
-    if not crawler.settings.get("NEWSROOM_DATA_DIR") or crawler.settings.get("NEWSROOM_OUTPUT"):
+    settings = crawler.settings
+    if settings.get("NEWSROOM_OUTPUT") or not (
+        settings.get("NEWSROOM_DATA_DIR") or distributed(settings)
+    ):
         raise NotConfigured  # one-shot export or plain `scrapy crawl`: no dataset
 
 
@@ -179,8 +196,15 @@ class DatasetPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.store = store_for(crawler)
-        self.data_dir = Path(crawler.settings["NEWSROOM_DATA_DIR"])
+        folder = crawler.settings.get("NEWSROOM_DATA_DIR")
+        self.data_dir = Path(folder) if folder else None  # None: a Redis worker without run files
+        #: A worker of a distributed crawl writes its run files only: the dataset is exported.
+        self.distributed = distributed(crawler.settings)
         self.run_id = crawler.settings.get("NEWSROOM_RUN_ID") or utc_now_iso().replace(":", "")
+        if self.distributed and not crawler.settings.get("NEWSROOM_RUN_ID"):
+            from newsroom_scraper.distributed import worker_name  # plain `scrapy crawl` worker
+
+            self.run_id += f"-{worker_name(crawler.settings)}"
         self.site = ""
         self.run_file: BinaryIO | None = None
         self.run_path: Path | None = None
@@ -195,7 +219,11 @@ class DatasetPipeline:
 
     def spider_opened(self, spider: Any) -> None:
         self.site = spider.name
+        if self.data_dir is None:
+            return
         self.run_path, _ = run_files(self.data_dir, self.site, self.run_id)
+        if self.distributed:
+            return  # no lock held, no dataset written: leftovers are the export's business
         # A run killed while replacing the dataset leaves its temporary file; this run holds
         # the data directory's lock, so no other run can be writing one now.
         for leftover in self.data_dir.glob(f".{self.site}.jsonl.*.tmp"):
@@ -205,7 +233,8 @@ class DatasetPipeline:
     def write_run_line(self, record: dict[str, Any]) -> None:
         """One unbuffered ``write`` per line: a killed run leaves whole lines only."""
         if self.run_file is None:
-            assert self.run_path is not None
+            if self.run_path is None:
+                return  # a Redis worker without a data directory: the record is in Redis
             self.run_path.parent.mkdir(parents=True, exist_ok=True)
             self.run_file = self.run_path.open("ab", buffering=0)
         self.run_file.write((dumps_record(record) + "\n").encode("utf-8"))
@@ -247,6 +276,9 @@ class DatasetPipeline:
         if self.run_file is not None:
             os.fsync(self.run_file.fileno())
             self.run_file.close()
+        if self.distributed or self.data_dir is None:
+            self.crawler.stats.set_value("dataset/articles", self.store.count_articles(self.site))
+            return  # `newsroom-scraper export` writes the dataset, under the data-dir lock
         dataset = self.data_dir / f"{self.site}.jsonl"
         if not self.crawler.stats.get_value("downloader/response_count") and not dataset.exists():
             logger.warning("Nothing was downloaded: no dataset is written")

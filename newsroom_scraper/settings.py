@@ -107,6 +107,24 @@ NEWSROOM_ERROR_THRESHOLD = 0
 #: Progress line on stderr: "auto" (when stderr is a terminal), "on" or "off".
 NEWSROOM_PROGRESS = "auto"
 
+# -- distributed crawls (`crawl --redis URL`, see docs/distributed.md) -----------------------------
+#: ``redis://host:6379/0``: the state and the items live in Redis. With
+#: ``SCHEDULER = "newsroom_scraper.distributed.RedisScheduler"`` too, worker processes share one
+#: request queue and seen-set there (what ``crawl --redis`` sets). Unset: SQLite in the data dir.
+REDIS_URL = None
+#: This worker's name (default ``<host>-<pid>``). A restarted worker given its old name takes
+#: back at once the requests it had not finished; names must be unique among running workers.
+NEWSROOM_WORKER = None
+#: A worker exits once nothing has been queued or in flight, in any worker, for this long (s).
+NEWSROOM_IDLE_EXIT = 10.0
+#: Seconds between a worker's heartbeats (in-flight bookkeeping, counters, dead workers); a
+#: worker with free slots also looks at the shared queue this often.
+NEWSROOM_HEARTBEAT = 1.0
+#: A worker silent for this long (s) is dead: its unfinished requests are queued again.
+NEWSROOM_WORKER_TTL = 30.0
+#: First part of every Redis key: ``<prefix>:<site>:...``.
+NEWSROOM_REDIS_PREFIX = "newsroom"
+
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(FIELD_ORDER)
 

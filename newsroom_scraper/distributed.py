@@ -1,0 +1,621 @@
+"""Distributed crawls: worker processes on any machines share one crawl through Redis.
+
+scrapy-redis (0.9.1) provides the shared request queue and the shared seen-set; this module
+adds what a dataset needs on top and adapts scrapy-redis to Scrapy 2.19:
+
+- :class:`RedisScheduler` (``SCHEDULER``) is scrapy-redis's scheduler with its duplicate filter
+  (``scrapy_redis.dupefilter.RFPDupeFilter``, used as it is) and :class:`TrackedPriorityQueue`.
+- A request a worker takes from the queue is recorded, in the same atomic step, in the worker's
+  in-flight hash, and removed only once Scrapy has finished with it (downloaded, its callback
+  run, its items stored and its new requests queued). A worker killed at any point therefore
+  leaves every request it had taken in Redis; they go back to the queue when that worker starts
+  again (same ``NEWSROOM_WORKER`` name), or when any worker notices that its heartbeat stopped
+  (after ``NEWSROOM_WORKER_TTL`` seconds). Processing is at-least-once; storing an article is
+  idempotent (keyed by its id, unchanged content is not rewritten), so the dataset has each
+  article once.
+- A worker exits once the shared queue has been empty, and no worker has had a request in
+  flight, for ``NEWSROOM_IDLE_EXIT`` seconds. Scrapy alone would close a worker as soon as *its*
+  view of the queue is empty, while another worker is still parsing a listing page that will
+  queue fifty more articles; scrapy-redis's own idle handling (``RedisSpider``,
+  ``MAX_IDLE_TIME_BEFORE_CLOSE``) measures from import time and is not used.
+- The first worker of a crawl starts it afresh (empties the seen-set: scrapy-redis keeps it
+  forever with ``SCHEDULER_PERSIST``, and a second run would then fetch nothing); later workers
+  join it. A crawl whose workers were all killed is resumed by the next worker, not restarted.
+
+Keys, for ``<p>`` = ``<NEWSROOM_REDIS_PREFIX>:<site>`` (``newsroom:europol``); the state and the
+items are in :mod:`newsroom_scraper.state_redis`::
+
+    <p>:requests       zset    the shared queue (score -priority, member the pickled request)
+    <p>:dupefilter     set     fingerprints of every request queued in this crawl
+    <p>:inflight:<w>   hash    token -> "<score> <member>": what worker <w> took, not finished
+    <p>:inflight-seq   string  counter for the tokens
+    <p>:alive:<w>      string  worker <w>'s heartbeat; expires NEWSROOM_WORKER_TTL s after it stops
+    <p>:workers        hash    worker -> JSON {host, pid, run_id, state, waiting_seconds, ...}
+    <p>:crawl          hash    id, started_at, finished_at of the crawl the workers share
+    <p>:stats          hash    this crawl's counters: pages, items, dropped, errors, errors/<kind>,
+                               requests/queued, requests/taken, requests/recovered
+    <p>:errors         list    the newest 1,000 errors, JSON {worker, kind, url, reason, at}
+    <p>:join           string  lock held while a worker joins (decides: new crawl or join)
+
+Requests are pickled (scrapy-redis's serializer): the Redis server must be trusted and private.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socket
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import redis
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis import connection
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from newsroom_scraper.dates import utc_now_iso
+from newsroom_scraper.middlewares import PUBLIC_URL_META
+from newsroom_scraper.report import error_reported
+from newsroom_scraper.state_redis import DEFAULT_PREFIX, RedisStateStore, key_prefix
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+    from typing import Self
+
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+#: ``SCHEDULER`` of a distributed crawl (``crawl --redis`` sets it, with ``REDIS_URL``).
+SCHEDULER_PATH = "newsroom_scraper.distributed.RedisScheduler"
+#: Meta key of a taken request: the token of its in-flight record.
+INFLIGHT_META = "newsroom_inflight"
+#: Errors kept in ``<p>:errors`` for people watching the crawl.
+KEPT_ERRORS = 1000
+_WORKER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+# KEYS: queue, inflight, seq. Pop the first request and record it as in flight, atomically.
+_TAKE = """
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #first == 0 then return false end
+redis.call('ZREM', KEYS[1], first[1])
+local token = tostring(redis.call('INCR', KEYS[3]))
+redis.call('HSET', KEYS[2], token, first[2] .. ' ' .. first[1])
+return {token, first[1]}
+"""
+
+_REQUEUE_BODY = """
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local value = entries[i + 1]
+  local space = string.find(value, ' ', 1, true)
+  redis.call('ZADD', KEYS[2], string.sub(value, 1, space - 1), string.sub(value, space + 1))
+end
+redis.call('DEL', KEYS[1])
+return #entries / 2
+"""
+# KEYS: inflight, queue. Every request of an in-flight hash back to the queue.
+_REQUEUE = _REQUEUE_BODY
+# KEYS: inflight, queue, alive, workers; ARGV: worker. The same, only if the worker is dead:
+# checked in the same atomic step, so a worker restarting under that name meanwhile keeps its own.
+_RECOVER_DEAD = (
+    """
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+redis.call('HDEL', KEYS[4], ARGV[1])
+"""
+    + _REQUEUE_BODY
+)
+
+
+def worker_settings(url: str, worker: str) -> dict[str, str]:
+    """The Scrapy settings of a distributed worker (what ``crawl --redis URL`` sets)."""
+    return {"REDIS_URL": url, "SCHEDULER": SCHEDULER_PATH, "NEWSROOM_WORKER": worker}
+
+
+def default_worker_name() -> str:
+    """``<host>-<pid>``: unique among running workers; a restart gets a new name."""
+    host = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname()) or "host"
+    return f"{host}-{os.getpid()}"
+
+
+def worker_name(settings: BaseSettings) -> str:
+    """``NEWSROOM_WORKER``, else :func:`default_worker_name` (the same all through a process)."""
+    return check_worker_name(str(settings.get("NEWSROOM_WORKER") or default_worker_name()))
+
+
+def check_worker_name(name: str) -> str:
+    """Worker names end up in file names (run files) and Redis keys: keep them plain."""
+    if not _WORKER_NAME.match(name):
+        raise ValueError(
+            f"worker name {name!r}: use letters, digits, '.', '_' and '-' (at most 100)"
+        )
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The Redis keys of one site's distributed crawl (see the module docstring)."""
+
+    base: str  # "<prefix>:<site>"
+
+    @classmethod
+    def of(cls, prefix: str, site: str) -> Keys:
+        return cls(f"{prefix}:{site}")
+
+    @property
+    def queue(self) -> str:
+        return f"{self.base}:requests"
+
+    @property
+    def dupefilter(self) -> str:
+        return f"{self.base}:dupefilter"
+
+    @property
+    def seq(self) -> str:
+        return f"{self.base}:inflight-seq"
+
+    @property
+    def workers(self) -> str:
+        return f"{self.base}:workers"
+
+    @property
+    def crawl(self) -> str:
+        return f"{self.base}:crawl"
+
+    @property
+    def stats(self) -> str:
+        return f"{self.base}:stats"
+
+    @property
+    def errors(self) -> str:
+        return f"{self.base}:errors"
+
+    @property
+    def join(self) -> str:
+        return f"{self.base}:join"
+
+    @property
+    def pass_(self) -> str:
+        return f"{self.base}:pass"
+
+    def inflight(self, worker: str) -> str:
+        return f"{self.base}:inflight:{worker}"
+
+    def alive(self, worker: str) -> str:
+        return f"{self.base}:alive:{worker}"
+
+
+class TrackedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # scrapy-redis is untyped
+    """scrapy-redis's priority queue, plus :meth:`take`: pop *and* record as in flight.
+
+    Why: the stock ``pop`` removes the request from Redis; until the worker has finished with
+    it, it would exist only in that worker's memory, and a killed worker would lose it (and
+    every article behind it) for good. Same key, same encoding, same order as upstream.
+    """
+
+    def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: Any = None):
+        super().__init__(server, spider, key, serializer)
+        self._take = server.register_script(_TAKE)
+
+    def take(self, inflight_key: str, seq_key: str) -> tuple[str, Request] | None:
+        """The first request, recorded under a new token in ``inflight_key``; None if empty."""
+        taken = self._take(keys=[self.key, inflight_key, seq_key])
+        if not taken:
+            return None
+        token, member = taken
+        request: Request = self._decode_request(member)
+        token_text = token.decode() if isinstance(token, bytes) else str(token)
+        request.meta[INFLIGHT_META] = token_text
+        return token_text, request
+
+
+class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
+    """scrapy-redis's scheduler for Scrapy 2.19, with the worker protocol of this module.
+
+    Adapted (and why):
+
+    - ``from_crawler``: upstream's makes the scheduler count stats with ``spider=`` passed to
+      ``stats.inc_value`` (deprecated in Scrapy 2.19: a warning, an error under this project's
+      ``filterwarnings = error``), and builds ``DUPEFILTER_CLASS`` with ``from_settings``, which
+      Scrapy 2.19's own filter no longer has (an AttributeError unless ``DUPEFILTER_CLASS`` is
+      set to scrapy-redis's). Here the stats are counted without the argument and the duplicate
+      filter is always scrapy-redis's ``RFPDupeFilter``, unchanged.
+    - ``open``: upstream's logs through ``Spider.log()`` (deprecated) and cannot join a crawl.
+    - ``persist`` is always on: a worker closing must not empty the queue and the seen-set the
+      other workers still use. The seen-set is emptied when a *new* crawl starts instead.
+    - ``next_request`` takes through :meth:`TrackedPriorityQueue.take` (in-flight record).
+    - ``enqueue_request`` keeps requests that ``BaseUrlMiddleware`` rewrote to this worker's own
+      mirror (``base_url``) in memory: another worker may have another mirror, and the request
+      was already taken (its in-flight record, the public URL, stays until it is done).
+    """
+
+    crawler: Crawler
+    worker: Worker
+    queue: TrackedPriorityQueue
+    spider: Spider
+    local: deque[Request]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        server = connection.get_redis_from_settings(settings)
+        server.ping()
+        prefix = key_prefix(settings)
+        scheduler = cls(
+            server=server,
+            persist=True,
+            flush_on_start=False,
+            queue_key=f"{prefix}:%(spider)s:requests",
+            queue_cls=f"{__name__}.TrackedPriorityQueue",
+            dupefilter_key=f"{prefix}:%(spider)s:dupefilter",
+            dupefilter_cls="scrapy_redis.dupefilter.RFPDupeFilter",
+            idle_before_close=0,
+        )
+        scheduler.crawler = crawler
+        scheduler.local = deque()
+        scheduler.worker = Worker(crawler, server, prefix)
+        return scheduler
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        key = self.queue_key % {"spider": spider.name}
+        self.queue = TrackedPriorityQueue(self.server, spider, key, self.serializer)
+        self.df = RFPDupeFilter(
+            self.server,
+            key=self.dupefilter_key % {"spider": spider.name},
+            debug=self.crawler.settings.getbool("DUPEFILTER_DEBUG"),
+        )
+        self.worker.join(spider)
+        self.worker.start_heartbeat()
+
+    def close(self, reason: str) -> None:
+        self.worker.leave(reason, self)
+
+    def enqueue_request(self, request: Request) -> bool:
+        meta = request.meta
+        if PUBLIC_URL_META in meta and meta.get(INFLIGHT_META) in self.worker.tokens:
+            self.local.append(request)
+            return True
+        queued = bool(super().enqueue_request(request))  # self.stats is None: no inc_value
+        if queued:
+            self.crawler.stats.inc_value("scheduler/enqueued/redis")
+            self.worker.count("requests/queued")
+        return queued
+
+    def next_request(self) -> Request | None:
+        self.worker.settle(self.local)
+        if self.local:
+            request: Request = self.local.popleft()
+            return request
+        taken = self.queue.take(self.worker.inflight_key, self.worker.keys.seq)
+        if taken is None:
+            return None
+        token, request = taken
+        self.worker.tokens.add(token)
+        self.crawler.stats.inc_value("scheduler/dequeued/redis")
+        self.worker.count("requests/taken")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        return bool(self.local) or len(self.queue) > 0
+
+
+def _engine_requests(crawler: Crawler) -> Iterable[Request]:
+    """The requests Scrapy's engine is working on: taken from the scheduler, not yet finished.
+
+    The engine keeps them in its private slot: a request stays there from the moment it leaves
+    the scheduler until its response has been through the callback, the item pipelines and
+    the scheduling of new requests. No public API or signal says when that is over, and a
+    record removed any earlier would let a killed worker lose work.
+    """
+    slot = getattr(crawler.engine, "_slot", None)
+    return cast("Iterable[Request]", getattr(slot, "inprogress", ()))
+
+
+def _wake_engine(crawler: Crawler) -> None:
+    """Make the engine ask the scheduler again now (it takes requests if it has room).
+
+    The engine asks the scheduler when one of its own requests is done, and otherwise every 5 s
+    (its heartbeat): a worker with free slots would leave the requests other workers put in the
+    shared queue meanwhile waiting that long. Without the private hook: the 5 s heartbeat.
+    """
+    slot = getattr(crawler.engine, "_slot", None)
+    nextcall = getattr(slot, "nextcall", None)
+    if nextcall is not None:
+        nextcall.schedule()
+
+
+class Worker:
+    """One worker's side of the protocol: join, heartbeat, in-flight records, idle exit.
+
+    Lives as long as the crawler; its Redis calls run in the reactor thread and are short
+    (one round trip each, a few per heartbeat).
+    """
+
+    def __init__(self, crawler: Crawler, server: redis.Redis, prefix: str = DEFAULT_PREFIX):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.server = server
+        self.prefix = prefix
+        self.name = worker_name(settings)
+        self.idle_exit = settings.getfloat("NEWSROOM_IDLE_EXIT", 10.0)
+        self.heartbeat = settings.getfloat("NEWSROOM_HEARTBEAT", 1.0)
+        self.ttl = max(settings.getfloat("NEWSROOM_WORKER_TTL", 30.0), 3 * self.heartbeat)
+        self.run_id = str(settings.get("NEWSROOM_RUN_ID") or utc_now_iso().replace(":", ""))
+        self.keys = Keys(f"{prefix}:?")
+        self.inflight_key = ""
+        self.tokens: set[str] = set()
+        self.crawl_id = ""
+        self.started_at = utc_now_iso()
+        self.site = ""
+        self.state = "starting"
+        self._idle_since: float | None = None
+        self._quiet_since: float | None = None
+        self._counters: Counter[str] = Counter()
+        self._errors: list[str] = []
+        self._beat: task.LoopingCall | None = None
+        self._requeue = server.register_script(_REQUEUE)
+        self._recover_dead = server.register_script(_RECOVER_DEAD)
+        self._spider: Any = None
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.on_page, signal=signals.response_received)
+        crawler.signals.connect(self.on_item, signal=signals.item_scraped)
+        crawler.signals.connect(self.on_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.on_error, signal=error_reported)
+
+    # -- joining and leaving ------------------------------------------------------------------
+
+    def join(self, spider: Spider) -> None:
+        """Take back what an earlier run of this worker (or a dead one) left, then start a new
+        crawl or join the running one; under a lock, so that two workers starting together
+        cannot both decide to start afresh."""
+        if not hasattr(getattr(self.crawler.engine, "_slot", None), "inprogress"):
+            raise RuntimeError(
+                "This Scrapy version's engine has no _slot.inprogress: the distributed mode "
+                "cannot tell when a request is finished (see newsroom_scraper.distributed)"
+            )
+        self._spider = spider
+        self.site = spider.name
+        self.keys = Keys.of(self.prefix, spider.name)
+        self.inflight_key = self.keys.inflight(self.name)
+        server, keys = self.server, self.keys
+        with server.lock(keys.join, timeout=60, blocking_timeout=120):
+            recovered = int(self._requeue(keys=[self.inflight_key, keys.queue]))
+            if recovered:
+                logger.info("Took back %d requests an earlier run of %s left", recovered, self.name)
+            recovered += self.recover_dead()
+            others = [w for w in self._workers() if w != self.name]
+            queued = server.zcard(keys.queue)
+            crawl_id = cast("bytes | None", server.hget(keys.crawl, "id"))
+            if (not others and not queued) or crawl_id is None:
+                self.crawl_id = f"{utc_now_iso().replace(':', '')}-{self.name}"
+                pipe = server.pipeline(transaction=True)
+                pipe.delete(keys.dupefilter, keys.stats, keys.errors, keys.queue)
+                pipe.hset(keys.crawl, mapping={"id": self.crawl_id, "started_at": utc_now_iso()})
+                pipe.hdel(keys.crawl, "finished_at")
+                pipe.execute()
+                logger.info("Worker %s starts crawl %s", self.name, self.crawl_id)
+            else:
+                self.crawl_id = crawl_id.decode()
+                logger.info(
+                    "Worker %s joins crawl %s: %d requests queued, %d other workers",
+                    self.name,
+                    self.crawl_id,
+                    queued,
+                    len(others),
+                )
+            self._register()
+        if recovered:
+            self.crawler.stats.inc_value("distributed/recovered", recovered)
+            self.count("requests/recovered", recovered)
+        self.crawler.stats.set_value("distributed/worker", self.name)
+        self.crawler.stats.set_value("distributed/crawl", self.crawl_id)
+
+    def start_heartbeat(self) -> None:
+        self._beat = task.LoopingCall(self.tick)
+        self._beat.start(self.heartbeat, now=False)
+
+    def leave(self, reason: str, scheduler: RedisScheduler) -> None:
+        """Give back what was taken and not finished (a stopped worker), deregister."""
+        if self._beat is not None and self._beat.running:
+            self._beat.stop()
+        if not self.inflight_key:
+            return  # never joined (the spider failed to open)
+        self.settle(scheduler.local)
+        returned = int(self._requeue(keys=[self.inflight_key, self.keys.queue]))
+        if returned:
+            logger.info("Gave %d unfinished requests back to the shared queue", returned)
+            self.crawler.stats.set_value("distributed/given_back", returned)
+        self.tokens.clear()
+        self.flush()
+        pipe = self.server.pipeline(transaction=True)
+        pipe.delete(self.keys.alive(self.name))
+        pipe.hdel(self.keys.workers, self.name)
+        pipe.execute()
+        if reason == "finished" and not self._workers():
+            self.server.hset(self.keys.crawl, "finished_at", utc_now_iso())
+
+    def _workers(self) -> list[str]:
+        return [w.decode() for w in cast("list[bytes]", self.server.hkeys(self.keys.workers))]
+
+    def _register(self) -> None:
+        """Heartbeat and the line ``HGETALL <p>:workers`` shows for this worker."""
+        waiting = 0.0 if self._idle_since is None else time.monotonic() - self._idle_since
+        info = {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "beat_at": utc_now_iso(),
+            "state": self.state,
+            "waiting_seconds": round(waiting, 1),
+            "in_flight": len(self.tokens),
+        }
+        pipe = self.server.pipeline(transaction=False)
+        pipe.set(self.keys.alive(self.name), self.crawl_id, px=int(self.ttl * 1000))
+        pipe.hset(self.keys.workers, self.name, json.dumps(info))
+        pipe.execute()
+
+    def recover_dead(self) -> int:
+        """Requests of workers whose heartbeat stopped go back to the queue."""
+        recovered = 0
+        for other in self._workers():
+            if other == self.name:
+                continue
+            keys = [self.keys.inflight(other), self.keys.queue, self.keys.alive(other)]
+            count = int(self._recover_dead(keys=[*keys, self.keys.workers], args=[other]))
+            if count >= 0:
+                logger.warning(
+                    "Worker %s stopped sending heartbeats: %d of its requests are queued again",
+                    other,
+                    count,
+                )
+                recovered += count
+        return recovered
+
+    # -- in flight ----------------------------------------------------------------------------
+
+    def settle(self, local: Iterable[Request] = ()) -> None:
+        """Drop the in-flight records of the requests Scrapy has finished with."""
+        if not self.tokens:
+            return
+        live = {r.meta.get(INFLIGHT_META) for r in _engine_requests(self.crawler)}
+        live.update(r.meta.get(INFLIGHT_META) for r in local)
+        done = self.tokens.difference(live)
+        if done:
+            self.server.hdel(self.inflight_key, *done)
+            self.tokens.difference_update(done)
+
+    def tick(self) -> None:
+        """Every ``NEWSROOM_HEARTBEAT`` s: heartbeat, finished records, dead workers, counters;
+        then the engine looks at the shared queue (and, idle, at whether to exit)."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is None:
+            return  # the engine is closing
+        try:
+            self.settle(getattr(slot.scheduler, "local", ()))
+            idle = self.crawler.engine.spider_is_idle()
+            if not idle:
+                self.state, self._idle_since, self._quiet_since = "busy", None, None
+            self._register()
+            recovered = self.recover_dead()
+            if recovered:
+                self.crawler.stats.inc_value("distributed/recovered", recovered)
+                self.count("requests/recovered", recovered)
+            self.flush()
+            _wake_engine(self.crawler)
+        except redis.RedisError as exc:  # the next beat tries again; a lost one only delays
+            logger.warning("Worker heartbeat failed: %s", exc)
+
+    # -- leaving when the crawl is over -------------------------------------------------------
+
+    def crawl_quiet(self) -> bool:
+        """Nothing queued and nothing in flight anywhere: no worker can add work any more."""
+        if self.server.zcard(self.keys.queue):
+            return False
+        pipe = self.server.pipeline(transaction=False)
+        for worker in self._workers():
+            pipe.hlen(self.keys.inflight(worker))
+        return not any(pipe.execute())
+
+    def spider_idle(self) -> None:
+        """Scrapy found this worker idle: exit only once the whole crawl has been quiet for
+        ``NEWSROOM_IDLE_EXIT`` seconds."""
+        now = time.monotonic()
+        self.state = "waiting"
+        if self._idle_since is None:
+            self._idle_since = now
+        self.settle()
+        if not self.crawl_quiet():
+            self._quiet_since = None
+            raise DontCloseSpider
+        if self._quiet_since is None:
+            self._quiet_since = now
+        if now - self._quiet_since < self.idle_exit:
+            raise DontCloseSpider
+        logger.info(
+            "No request queued or in flight anywhere for %.1f s: worker %s is done",
+            now - self._quiet_since,
+            self.name,
+        )
+        self.state = "done"
+
+    # -- progress for people watching (redis-cli) --------------------------------------------
+
+    def count(self, key: str, value: int = 1) -> None:
+        self._counters[key] += value
+
+    def on_page(self) -> None:
+        self._counters["pages"] += 1
+
+    def on_item(self) -> None:
+        self._counters["items"] += 1
+
+    def on_dropped(self) -> None:
+        self._counters["dropped"] += 1
+
+    def on_error(self, kind: str, url: str, reason: str) -> None:
+        self._counters["errors"] += 1
+        self._counters[f"errors/{kind}"] += 1
+        record = {"worker": self.name, "kind": kind, "url": url, "reason": reason}
+        self._errors.append(json.dumps({**record, "at": utc_now_iso()}, ensure_ascii=False))
+        spider = self._spider
+        if spider is not None and self.site and not spider.is_article_url(url):
+            # Discovery did not reach everything: no worker may mark this pass finished
+            # (RedisStateStore.finish_pass reads this flag).
+            self.server.hset(self.keys.pass_, "broken", self.crawl_id)
+
+    def flush(self) -> None:
+        """Counters and errors to Redis (batched: one round trip per heartbeat)."""
+        if not self._counters and not self._errors:
+            return
+        pipe = self.server.pipeline(transaction=False)
+        for key, value in self._counters.items():
+            pipe.hincrby(self.keys.stats, key, value)
+        if self._errors:
+            pipe.lpush(self.keys.errors, *self._errors)
+            pipe.ltrim(self.keys.errors, 0, KEPT_ERRORS - 1)
+        pipe.execute()
+        self._counters.clear()
+        self._errors.clear()
+
+
+# -- outside a crawl: status and export -----------------------------------------------------------
+
+
+def crawl_status(store: RedisStateStore, site: str) -> dict[str, Any]:
+    """What ``redis-cli`` would show, in one dict: queue, in flight, workers, counters."""
+    client = store.client
+    keys = Keys.of(store.prefix, site)
+    workers = cast("dict[str, str]", client.hgetall(keys.workers))
+    alive = [w for w in workers if client.exists(keys.alive(w))]
+    return {
+        "crawl": cast("dict[str, str]", client.hgetall(keys.crawl)),
+        "queued": client.zcard(keys.queue),
+        "in_flight": sum(client.hlen(keys.inflight(w)) for w in workers),
+        "workers": sorted(workers),
+        "alive_workers": sorted(alive),
+        "articles": store.count_articles(site),
+        "stats": cast("dict[str, str]", client.hgetall(keys.stats)),
+    }
+
+
+def export_dataset(store: RedisStateStore, site: str, path: Path) -> int:
+    """``<site>.jsonl`` from Redis: newest first, replaced atomically; the caller holds the
+    data directory's lock. Returns the number of articles."""
+    from newsroom_scraper.storage import atomic_write_lines
+
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)  # a killed export's; we hold the lock
+    return atomic_write_lines(path, store.records(site))

@@ -1,0 +1,307 @@
+"""The state of an incremental dataset in Redis, shared by every worker of a distributed crawl.
+
+:class:`RedisStateStore` implements the same :class:`~newsroom_scraper.state.StateStore`
+protocol as the SQLite store, so the incremental middleware and the dataset pipeline work
+unchanged whether one process or many share the state. In Redis the items themselves live in
+the state (each article's newest record), and ``newsroom-scraper export`` writes the dataset
+from them, newest first, exactly as a single-process run rebuilds it from SQLite.
+
+Keys, for ``<p>`` = ``<NEWSROOM_REDIS_PREFIX>:<site>`` (``newsroom:europol``)::
+
+    <p>:articles   hash  id -> the article's newest record (its dataset line, JSON)
+    <p>:index      hash  id -> [url, content_hash, published, first_seen, last_changed,
+                                  version, removed] (what the crawl decides on, without the body)
+    <p>:last_seen  hash  id -> when the article was last fetched
+    <p>:urls       hash  url -> id
+    <p>:order      zset  "<published>\\t<id>", all scores 0: Redis orders equal scores by bytes,
+                         so the reverse order is SQLite's ``published DESC, id DESC``
+    <p>:pass       hash  finished, started_at, finished_at, oldest_published; in a distributed
+                         crawl also crawl (the crawl that started the pass), before (finished
+                         as it was then) and broken (a crawl whose discovery failed somewhere)
+    <p>:failed     hash  url -> {"reason": ..., "at": ...}
+
+The workers of one distributed crawl (``<p>:crawl``, see :mod:`newsroom_scraper.distributed`)
+share one pass: the first to start it records whether the previous pass had finished, and every
+later worker reads that, so all of them decide alike whether this run finishes a cut-short pass;
+a discovery failure in any worker keeps the pass unfinished.
+
+Writes that touch several keys run as one Lua script (atomic on the server): a worker killed
+between two commands cannot leave an article without its index or its place in the order.
+A single Redis server is assumed (not Redis Cluster, whose keys could live on several nodes).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, cast
+
+import redis
+
+from newsroom_scraper.items import dumps_record
+from newsroom_scraper.state import ArticleState, PassState
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scrapy.settings import BaseSettings
+
+DEFAULT_PREFIX = "newsroom"
+#: Articles read per round trip when the dataset is written out.
+PAGE = 500
+
+# KEYS: articles, index, last_seen, urls, order
+# ARGV: id, record, index entry, seen_at, url, order member
+_SAVE = """
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if old then
+  local entry = cjson.decode(old)
+  redis.call('ZREM', KEYS[5], entry[3] .. '\\t' .. ARGV[1])
+  if entry[1] ~= ARGV[5] and redis.call('HGET', KEYS[4], entry[1]) == ARGV[1] then
+    redis.call('HDEL', KEYS[4], entry[1])
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
+redis.call('HSET', KEYS[4], ARGV[5], ARGV[1])
+redis.call('ZADD', KEYS[5], 0, ARGV[6])
+return 1
+"""
+
+# KEYS: pass, crawl; ARGV: started_at. Once per crawl: later workers of the crawl keep it as is.
+_LUA_START = """
+local crawl = redis.call('HGET', KEYS[2], 'id') or ''
+if crawl ~= '' and redis.call('HGET', KEYS[1], 'crawl') == crawl then return 0 end
+local before = redis.call('HGET', KEYS[1], 'finished') or '0'
+redis.call('HSET', KEYS[1], 'finished', '0', 'started_at', ARGV[1], 'before', before,
+           'crawl', crawl)
+redis.call('HDEL', KEYS[1], 'broken')
+return 1
+"""
+
+# KEYS: pass; ARGV: finished_at. Not when a worker of this crawl saw discovery fail.
+_LUA_FINISH = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local crawl = redis.call('HGET', KEYS[1], 'crawl') or ''
+if crawl ~= '' and redis.call('HGET', KEYS[1], 'broken') == crawl then return 0 end
+redis.call('HSET', KEYS[1], 'finished', '1', 'finished_at', ARGV[1])
+return 1
+"""
+
+# KEYS: pass; ARGV: oldest_published
+_PROGRESS = """
+local current = redis.call('HGET', KEYS[1], 'oldest_published')
+if redis.call('EXISTS', KEYS[1]) == 1 and (not current or current == '' or current > ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'oldest_published', ARGV[1])
+end
+return 1
+"""
+
+
+def redis_url(settings: BaseSettings) -> str | None:
+    """``REDIS_URL`` (scrapy-redis's own setting name): set, the crawl is distributed."""
+    url = settings.get("REDIS_URL")
+    return str(url) if url else None
+
+
+def key_prefix(settings: BaseSettings) -> str:
+    return str(settings.get("NEWSROOM_REDIS_PREFIX") or DEFAULT_PREFIX)
+
+
+def _member(published: str, article_id: str) -> str:
+    return f"{published}\t{article_id}"
+
+
+class RedisStateStore:
+    """:class:`~newsroom_scraper.state.StateStore` in Redis (see the module docstring)."""
+
+    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.client: redis.Redis = redis.Redis.from_url(
+            url, decode_responses=True, socket_timeout=30, socket_connect_timeout=30
+        )
+        self._save = self.client.register_script(_SAVE)
+        self._progress = self.client.register_script(_PROGRESS)
+        self._start_pass = self.client.register_script(_LUA_START)
+        self._finish_pass = self.client.register_script(_LUA_FINISH)
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RedisStateStore:
+        url = redis_url(settings)
+        if url is None:
+            raise ValueError("REDIS_URL is not set")
+        return cls(url, key_prefix(settings))
+
+    def key(self, site: str, name: str) -> str:
+        return f"{self.prefix}:{site}:{name}"
+
+    # -- articles -------------------------------------------------------------------------------
+
+    def _state(self, site: str, article_id: str, entry: str | None) -> ArticleState | None:
+        if entry is None:
+            return None
+        url, content_hash, published, first_seen, last_changed, version, removed = json.loads(entry)
+        last_seen = cast("str | None", self.client.hget(self.key(site, "last_seen"), article_id))
+        return ArticleState(
+            id=article_id,
+            url=url,
+            content_hash=content_hash,
+            published=published,
+            first_seen=first_seen,
+            last_seen=last_seen or first_seen,
+            last_changed=last_changed,
+            version=int(version),
+            removed=bool(removed),
+        )
+
+    def article_by_url(self, site: str, url: str) -> ArticleState | None:
+        article_id = cast("str | None", self.client.hget(self.key(site, "urls"), url))
+        return None if article_id is None else self.article_by_id(site, article_id)
+
+    def article_by_id(self, site: str, article_id: str) -> ArticleState | None:
+        entry = cast("str | None", self.client.hget(self.key(site, "index"), article_id))
+        return self._state(site, article_id, entry)
+
+    @staticmethod
+    def _index_entry(record: dict[str, Any]) -> str:
+        return json.dumps(
+            [
+                record["url"],
+                record["content_hash"],
+                record["published"],
+                record["first_seen"],
+                record["last_changed"],
+                record["version"],
+                int(bool(record.get("removed"))),
+            ]
+        )
+
+    def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None:
+        """Insert or replace an article with its full record (bookkeeping fields included)."""
+        names = ("articles", "index", "last_seen", "urls", "order")
+        keys = [self.key(site, name) for name in names]
+        article_id = record["id"]
+        self._save(
+            keys=keys,
+            args=[
+                article_id,
+                dumps_record(record),
+                self._index_entry(record),
+                seen_at,
+                record["url"],
+                _member(record["published"], article_id),
+            ],
+        )
+
+    def touch_article(self, site: str, article_id: str, seen_at: str) -> None:
+        self.client.hset(self.key(site, "last_seen"), article_id, seen_at)
+
+    def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]:
+        """Keep the article, flagged ``removed`` since ``removed_at``; return its record."""
+        text = cast("str", self.client.hget(self.key(site, "articles"), article_id))
+        record: dict[str, Any] = json.loads(text)
+        if not record.get("removed"):
+            record["removed"] = True
+            record["removed_at"] = removed_at
+            pipe = self.client.pipeline(transaction=True)
+            pipe.hset(self.key(site, "articles"), article_id, dumps_record(record))
+            pipe.hset(self.key(site, "index"), article_id, self._index_entry(record))
+            pipe.execute()
+        return record
+
+    def _newest_ids(self, site: str, count: int | None = None) -> Iterator[str]:
+        """Article ids newest first, read a page at a time from the lexicographic order.
+
+        Each page starts strictly after the last member read, so articles saved meanwhile
+        can never make one come out twice.
+        """
+        order = self.key(site, "order")
+        upper = "+"
+        left = count
+        while left is None or left > 0:
+            size = PAGE if left is None else min(PAGE, left)
+            members = cast(
+                "list[str]", self.client.zrevrangebylex(order, upper, "-", start=0, num=size)
+            )
+            for member in members:
+                yield member.partition("\t")[2]
+            if len(members) < size:
+                return
+            if left is not None:
+                left -= len(members)
+            upper = "(" + members[-1]
+
+    def newest_urls(self, site: str, count: int) -> list[str]:
+        if count <= 0:
+            return []
+        ids = list(self._newest_ids(site, count))
+        if not ids:
+            return []
+        entries = cast("list[str | None]", self.client.hmget(self.key(site, "index"), ids))
+        return [json.loads(entry)[0] for entry in entries if entry is not None]
+
+    def count_articles(self, site: str) -> int:
+        return self.client.hlen(self.key(site, "articles"))
+
+    def records(self, site: str) -> Iterator[bytes]:
+        """Every article's newest record as a JSON Lines line, newest first."""
+        ids: list[str] = []
+        for article_id in self._newest_ids(site):
+            ids.append(article_id)
+            if len(ids) == PAGE:
+                yield from self._lines(site, ids)
+                ids = []
+        if ids:
+            yield from self._lines(site, ids)
+
+    def _lines(self, site: str, ids: list[str]) -> Iterator[bytes]:
+        texts = cast("list[str | None]", self.client.hmget(self.key(site, "articles"), ids))
+        for text in texts:
+            if text is not None:
+                yield (text + "\n").encode("utf-8")
+
+    # -- passes ---------------------------------------------------------------------------------
+
+    def pass_state(self, site: str) -> PassState:
+        """The last pass; for a worker joining a running crawl, as it was when the crawl began."""
+        values = cast("dict[str, str]", self.client.hgetall(self.key(site, "pass")))
+        if not values:
+            return PassState(
+                finished=False, started_at=None, finished_at=None, oldest_published=None
+            )
+        crawl = cast("str | None", self.client.hget(self.key(site, "crawl"), "id"))
+        this_crawl = bool(crawl) and values.get("crawl") == crawl
+        return PassState(
+            finished=values.get("before" if this_crawl else "finished") == "1",
+            started_at=values.get("started_at") or None,
+            finished_at=values.get("finished_at") or None,
+            oldest_published=values.get("oldest_published") or None,
+        )
+
+    def start_pass(self, site: str, started_at: str) -> None:
+        """A pass is unfinished until :meth:`finish_pass`: a killed run leaves it so."""
+        self._start_pass(keys=[self.key(site, "pass"), self.key(site, "crawl")], args=[started_at])
+
+    def progress_pass(self, site: str, oldest_published: str) -> None:
+        self._progress(keys=[self.key(site, "pass")], args=[oldest_published])
+
+    def finish_pass(self, site: str, finished_at: str) -> None:
+        self._finish_pass(keys=[self.key(site, "pass")], args=[finished_at])
+
+    # -- failed URLs ----------------------------------------------------------------------------
+
+    def failed_urls(self, site: str) -> list[str]:
+        entries = cast("dict[str, str]", self.client.hgetall(self.key(site, "failed")))
+        at = {url: json.loads(entry)["at"] for url, entry in entries.items()}
+        return sorted(at, key=lambda url: (at[url], url))
+
+    def add_failed(self, site: str, url: str, reason: str, at: str) -> None:
+        entry = json.dumps({"reason": reason, "at": at}, ensure_ascii=False)
+        self.client.hset(self.key(site, "failed"), url, entry)
+
+    def clear_failed(self, site: str, url: str) -> None:
+        self.client.hdel(self.key(site, "failed"), url)
+
+    def close(self) -> None:
+        self.client.close()
