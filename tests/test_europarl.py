@@ -18,17 +18,24 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
 from newsroom_scraper.errors import EXTRACTION, UNEXPECTED_SHAPE, ExtractionError
+from newsroom_scraper.htmltext import squash
 from newsroom_scraper.mirror import MirrorServer, Page
 from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.spiders.europarl import (
+    MAIN,
+    ArticleNodes,
     EuroparlSpider,
     citation_form,
     keyword_content_types,
+    main_element,
+    may_be_related,
+    page_root,
     procedure_reference,
     related_references,
     release_moment,
     release_of,
     strip_site_suffix,
+    visible_text,
 )
 from tests.conftest import shared_folder
 from tests.helpers import run_cli, run_crawl
@@ -191,6 +198,140 @@ def test_lang_outside_the_eu_languages_is_a_usage_error(lang):
         EuroparlSpider(lang=lang)
     assert EuroparlSpider(lang=" FR ").lang == "fr"
     assert EuroparlSpider().lang == "en"
+
+
+# -- reading the page: the site's selectors in XPath, and the one pass that replaces them ----------
+
+
+def css(name):
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+_TEXT = f"{css('ep-a_text')} or {css('ep-wysiwig_paragraph')}"
+#: The selectors of the site file as XPath, relative to the article: what ArticleNodes finds.
+SELECTORS = {
+    "title": f"(.//h1[{css('ep_title')}])[1]",
+    "published": "(.//time[@itemprop='datePublished']/@datetime)[1]",
+    "content_types": (
+        f".//*[{css('ep-layout_contenttype')}][not(ancestor::article[{css('ep-m_product')}])]"
+    ),
+    "key_facts": f".//*[{css('ep-a_facts')}]//li[not(ancestor::li)]",
+    "lead": f".//*[{css('ep-layout_chapo')}][not(ancestor::*[{css('ep-a_facts')}])]",
+    "body": (
+        f".//*[{_TEXT}][not({css('ep-layout_chapo')})]"
+        f"[not(ancestor::*[{_TEXT} or {css('ep-a_facts')}])]"
+    ),
+    "reference_links": f".//*[{css('ep-a_links')}]",
+    "anchors": ".//a[@href]",
+}
+VISIBLE_TEXT = (
+    f".//text()[not(ancestor::*[{css('ep_hidden')} or {css('ep_icon')}]"
+    " or ancestor::script or ancestor::style)]"
+)
+#: Everything that the one pass must get right: nesting, ancestors outside the article, class
+#: names split by XML white space only, hidden text, teasers, an <a name> that libxml2 takes
+#: for an ID, and an earlier article[role=main].
+TRICKY_ARTICLE = """<article id="website-body" role="main">
+  <h1 class="x ep_title\tep-a_text">A <span class="ep_hidden">hidden</span><!-- c -->title
+    <span class="ep_icon"> </span><script>no</script> end<b>!</b></h1>
+  <h1 class="ep_title">Second</h1>
+  <time itemprop="datePublished">no datetime</time>
+  <time itemprop="datePublished" datetime="2023-01-01T10:00:00">x</time>
+  <div class="ep-layout_contenttype"><a>none</a><a href="/news/en?contentType=plenary">P</a></div>
+  <article class="ep-m_product"><div class="ep-layout_contenttype">teaser</div></article>
+  <div class="ep-m_product"><div class="ep-layout_contenttype">no teaser</div></div>
+  <div class="ep-a_facts"><ul><li>one<ul><li>sub</li></ul></li><li>two</li></ul>
+    <div class="ep-a_facts"><ul><li>nested block</li></ul></div>
+    <div class="ep-layout_chapo">chapo in the facts</div><div class="ep-a_text">no</div></div>
+  <div class="ep-a_text ep-layout_chapo">Lead <div class="ep-a_text">inner</div></div>
+  <div class="ep-a_text\nfoo">Body <div class="ep-wysiwig_paragraph">inside</div></div>
+  <div class="foo&#160;ep-a_text">no-break space: not a class separator</div>
+  <p class="ep-wysiwig_paragraph">Paragraph</p>
+  <div class="ep-a_links"><div class="ep-a_links"><a href="/doceo/document/A-9-2022-0234_EN.html"
+    >doc</a></div></div>
+</article>"""
+TRICKY_PAGES = {
+    "plain": f"<html><body><div>{TRICKY_ARTICLE}</div></body></html>",
+    "inside facts": f'<html><body><ul><li class="ep-a_text"><div class="ep-a_facts">'
+    f"{TRICKY_ARTICLE}</div></li></ul></body></html>",
+    "a name first": f'<html><body><a name="website-body"></a>{TRICKY_ARTICLE}</body></html>',
+    "main article first": '<html><body><article role="main"><h1 class="ep_title">T</h1>'
+    f"</article>{TRICKY_ARTICLE}</body></html>",
+    "inside main article": f'<html><body><article role="main">{TRICKY_ARTICLE}</article>'
+    "</body></html>",
+}
+
+
+def reading_pages():
+    """(name, body) of the real pages, the mirror's article pages and the tricky pages."""
+    pages = [
+        (name, (shared_folder("sites", "europarl-pages") / name).read_bytes())
+        for name in REAL_PAGES
+    ]
+    pages += [(r.release_id, mirror.article_page(r)) for r in mirror.default_articles()]
+    pages += [(name, page.encode()) for name, page in TRICKY_PAGES.items()]
+    return pages
+
+
+@pytest.mark.parametrize(("name", "body"), reading_pages())
+def test_one_pass_finds_what_the_xpath_selectors_select(name, body):
+    root, kind = page_root(HtmlResponse(url=PUBLIC + "/news/en/press-room/x", body=body))
+    expected_main = root.xpath(MAIN)
+    main = main_element(root, html=kind == "html")
+    assert [main] == expected_main[:1]
+    nodes = ArticleNodes.of(main)
+    found = {
+        "title": [nodes.title] if nodes.title is not None else [],
+        "published": [nodes.published] if nodes.published is not None else [],
+        "content_types": nodes.content_types,
+        "key_facts": nodes.key_facts,
+        "lead": nodes.lead,
+        "body": nodes.body,
+        "reference_links": nodes.reference_links,
+        "anchors": nodes.anchors,
+    }
+    assert found == {field: main.xpath(xpath) for field, xpath in SELECTORS.items()}
+    for element in main.iter():
+        if isinstance(element.tag, str):
+            expected_text = squash("".join(element.xpath(VISIBLE_TEXT)))
+            assert visible_text(element) == expected_text, element.tag
+
+
+def test_tricky_page_parts():
+    root, _ = page_root(HtmlResponse(url=PUBLIC, body=TRICKY_PAGES["plain"].encode()))
+    nodes = ArticleNodes.of(main_element(root, html=True))
+    assert visible_text(nodes.title) == "A title end!"
+    assert nodes.published == "2023-01-01T10:00:00"
+    assert [visible_text(e) for e in nodes.content_types] == ["noneP", "no teaser"]
+    assert [visible_text(e) for e in nodes.key_facts] == ["onesub", "two", "nested block"]
+    assert [visible_text(e) for e in nodes.lead] == ["Lead inner"]
+    assert [visible_text(e) for e in nodes.body] == ["A title end!", "Body inside", "Paragraph"]
+    assert [visible_text(e) for e in nodes.reference_links] == ["doc", "doc"]  # one in the other
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "/doceo/document/TA-8-2019-0327_EN.html",
+        "../../doceo/document/A-9-2022-0234_EN.html",
+        "http://WWW.europarl.europa.eu/doceo/./document/B-9-2022-0456_FR.html",
+        "HTTPS://OEIL.secure.europarl.europa.eu/oeil/popups/ficheprocedure.do?reference=2020/1",
+        "https://oe\til.secure.europarl.europa.eu/x?reference=2020/2",  # urlsplit drops the tab
+        "/oeil/popups/ficheprocedure.do?reference=2020/3",
+        "https://[::1",  # does not parse: resolved, so that it fails the page as it always did
+        "https://www.europarl.europa.eu\u3000/x",  # non-ASCII host: may not parse either
+    ],
+)
+def test_links_that_may_be_related_or_may_not_parse_are_resolved(href):
+    assert may_be_related(href)
+
+
+@pytest.mark.parametrize(
+    "href", ["/news/en/press-room/20190712IPR56949", "https://x.example/a?b=c#d", "#top", ""]
+)
+def test_other_links_are_not_resolved_for_related_items(href):
+    assert not may_be_related(href)
+    assert not may_be_related(PUBLIC + "/news/en/press-room/20190712IPR56948/x")
 
 
 # -- extraction of mirror pages, in process --------------------------------------------------------

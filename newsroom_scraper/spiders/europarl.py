@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
+import lxml.etree
 import scrapy
 from scrapy.exceptions import UsageError
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsroom_scraper.dates import MINUTE, SECOND, DateError, Moment, local_midnight, parse_moment
@@ -37,8 +39,6 @@ from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
-
-    from parsel import Selector, SelectorList
 
     from newsroom_scraper.items import NewsItem
     from newsroom_scraper.loaders import NewsItemLoader
@@ -65,43 +65,95 @@ _DOCUMENT_NAME = re.compile(r"^(?P<type>[A-Z]+)-(?P<term>\d+)-(?P<year>\d{4})-(?
 _LANGUAGE_SUFFIX = re.compile(r"_[A-Za-z]{2}$")
 
 # -- where things are on an article page (site file, "Article page") --------------------------
-
-
-def css_class(name: str) -> str:
-    """XPath 1.0 for ``.name``: evaluated inside libxml2, unlike parsel's ``has-class()``, which
-    calls back into Python for every element (several times slower on a 100 kB page)."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
+#
+# The page is read with lxml itself: one pass over the article finds the elements of every field
+# (:class:`ArticleNodes`) instead of one XPath search per field. libxml2 evaluates a predicate on
+# every element an XPath visits, and its ``ancestor::`` tests on every ancestor of each, which
+# made the selectors the largest cost of a page after its parse.
 
 #: ``#website-body`` / ``article[role=main]``: the outermost of them, never both when nested.
-#: The site's own selectors below are relative to it; the metadata fallbacks read the whole page.
+#: The site's own selectors are relative to it; the metadata fallbacks read the whole page.
 MAIN = (
     "(//*[@id='website-body'] | //article[@role='main'])"
     "[not(ancestor::*[@id='website-body'] or ancestor::article[@role='main'])]"
 )
-TITLE = f".//h1[{css_class('ep_title')}]"
-PUBLISHED = ".//time[@itemprop='datePublished']/@datetime"
-#: Content-type labels of the release itself, not of teasers of other releases on the page.
-CONTENT_TYPE_LABELS = (
-    f".//*[{css_class('ep-layout_contenttype')}]"
-    f"[not(ancestor::article[{css_class('ep-m_product')}])]"
-)
-KEY_FACTS = f".//*[{css_class('ep-a_facts')}]//li[not(ancestor::li)]"
-LEAD = f".//*[{css_class('ep-layout_chapo')}][not(ancestor::*[{css_class('ep-a_facts')}])]"
-#: Text containers: ``.ep-a_text`` blocks (the lead excepted) and ``.ep-wysiwig_paragraph``
-#: paragraphs standing on their own; never one inside another, nor inside the key facts.
-_TEXT_CONTAINER = f"{css_class('ep-a_text')} or {css_class('ep-wysiwig_paragraph')}"
-BODY = (
-    f".//*[{_TEXT_CONTAINER}][not({css_class('ep-layout_chapo')})]"
-    f"[not(ancestor::*[{_TEXT_CONTAINER} or {css_class('ep-a_facts')}])]"
-)
-REFERENCE_LINKS = f".//*[{css_class('ep-a_links')}]"
-ANCHORS = ".//a[@href]/@href"
-#: Text a reader sees: not the screen-reader labels (``.ep_hidden``) nor the icon spans.
-VISIBLE_TEXT = (
-    f".//text()[not(ancestor::*[{css_class('ep_hidden')} or {css_class('ep_icon')}]"
-    " or ancestor::script or ancestor::style)]"
-)
+#: Class names (CSS ``.name``) of the parts of an article.
+TITLE_CLASS = "ep_title"
+CONTENT_TYPE_CLASS = "ep-layout_contenttype"
+#: On an ``<article>``: the teaser of another release (its content-type labels are not ours).
+TEASER_CLASS = "ep-m_product"
+KEY_FACTS_CLASS = "ep-a_facts"
+LEAD_CLASS = "ep-layout_chapo"
+#: Text containers: their blocks and paragraphs make the body.
+TEXT_CLASSES = frozenset({"ep-a_text", "ep-wysiwig_paragraph"})
+LINKS_CLASS = "ep-a_links"
+#: Text a reader does not see: the screen-reader labels (``.ep_hidden``) and the icon spans.
+HIDDEN_CLASSES = frozenset({"ep_hidden", "ep_icon"})
+_PART_CLASSES = TEXT_CLASSES | {CONTENT_TYPE_CLASS, KEY_FACTS_CLASS, LEAD_CLASS, LINKS_CLASS}
+#: What every part's class starts with: elements without it need no closer look.
+_PART_PREFIX = "ep-"
+assert all(name.startswith(_PART_PREFIX) for name in _PART_CLASSES)
+#: XPath's white space (``normalize-space``), which separates class names as in CSS.
+_CLASS_SEPARATOR = re.compile(r"[ \t\n\r]+")
+_KEY_FACTS = frozenset({KEY_FACTS_CLASS})
+_TEXT_OR_FACTS = TEXT_CLASSES | _KEY_FACTS
+_INVISIBLE_TAGS = frozenset({"script", "style"})
+
+
+def class_names(element: lxml.etree._Element) -> set[str]:
+    """The classes of an element, as CSS ``.name`` (and XPath's ``concat(' ',
+    normalize-space(@class), ' ')`` idiom) tells them apart."""
+    value = element.get("class")
+    return set(_CLASS_SEPARATOR.split(value)) if value else set()
+
+
+def part_classes(element: lxml.etree._Element) -> frozenset[str]:
+    """The classes of ``element`` that name a part of the article (few elements have one)."""
+    value = element.get("class")
+    if not value or _PART_PREFIX not in value:
+        return frozenset()
+    return _PART_CLASSES.intersection(_CLASS_SEPARATOR.split(value))
+
+
+def has_class(element: lxml.etree._Element, name: str) -> bool:
+    """CSS ``.name``, for one name: the attribute is only split when it holds the name."""
+    value = element.get("class")
+    return value is not None and name in value and name in _CLASS_SEPARATOR.split(value)
+
+
+def inside(element: lxml.etree._Element, names: frozenset[str]) -> bool:
+    """Whether an ancestor of ``element`` (up to the document root, like XPath's
+    ``ancestor::``) has one of the part classes ``names``."""
+    return any(not names.isdisjoint(part_classes(a)) for a in element.iterancestors())
+
+
+def hides_text(element: lxml.etree._Element) -> bool:
+    """Whether nothing inside ``element`` is text a reader sees."""
+    return element.tag in _INVISIBLE_TAGS or not HIDDEN_CLASSES.isdisjoint(class_names(element))
+
+
+def visible_text(element: lxml.etree._Element) -> str:
+    """The text a reader sees of an element, on one line: none inside ``.ep_hidden``,
+    ``.ep_icon``, ``<script>`` or ``<style>``, the element itself and its ancestors included.
+
+    Depth first with a stack, not recursion: a broken page can nest elements very deeply.
+    """
+    if hides_text(element) or any(map(hides_text, element.iterancestors())):
+        return ""
+    parts: list[str] = []
+    pending: list[lxml.etree._Element | str] = [element]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        parts.append(item.text or "")
+        for child in reversed(item):
+            if child.tail:
+                pending.append(child.tail)
+            if isinstance(child.tag, str) and not hides_text(child):
+                pending.append(child)  # comments and processing instructions have no text
+    return squash("".join(parts))
 
 
 # -- URLs --------------------------------------------------------------------------------------
@@ -235,6 +287,28 @@ def related_reference(url: str) -> dict[str, str | None] | None:
     return None
 
 
+#: A related item's URL has one of these (an ``oeil.`` host, an ``/oeil/`` or ``/doceo/document/``
+#: path) in some case, once ``urlsplit`` has dropped the tabs and line breaks.
+_RELATED_MARKS = ("oeil", "doceo")
+_DROPPED_BY_URLSPLIT = str.maketrans("", "", "\t\n\r")
+
+
+def may_be_related(url: str) -> bool:
+    """Whether a link (or the page URL links are resolved against) may give a related item or
+    may not parse: only then is it resolved, which spares most links of a page a ``urljoin``.
+
+    A resolved URL is made of whole pieces of both, so it names a related item only if one of
+    them has a mark. ``urlsplit`` only fails on brackets or non-ASCII characters: such a link
+    is resolved, so that a broken link fails the page as it always did.
+    """
+    if not url.isascii() or "[" in url or "]" in url:
+        return True
+    lowered = url.lower()
+    if "\t" in lowered or "\n" in lowered or "\r" in lowered:
+        lowered = lowered.translate(_DROPPED_BY_URLSPLIT)
+    return any(mark in lowered for mark in _RELATED_MARKS)
+
+
 def related_references(urls: Iterable[str]) -> list[dict[str, str | None]]:
     """Related items of a page's links: page order, each (kind, id) once."""
     found: dict[tuple[str | None, str | None], dict[str, str | None]] = {}
@@ -286,10 +360,6 @@ def rss_date(text: str | None) -> datetime | None:
 # -- page metadata (the fallbacks) --------------------------------------------------------------
 
 
-def visible_text(selector: Selector) -> str:
-    return squash("".join(selector.xpath(VISIBLE_TEXT).getall()))
-
-
 def strip_site_suffix(title: str | None) -> str | None:
     """``<title> | News | European Parliament`` -> ``<title>``: the site appends its section
     and its name, in the page's language, to OpenGraph and document titles."""
@@ -303,9 +373,9 @@ def strip_site_suffix(title: str | None) -> str | None:
     return squash(" | ".join(parts)) or None
 
 
-def json_ld_article(selector: Selector) -> dict[str, Any]:
-    """The page's JSON-LD ``NewsArticle`` (or ``Article``), ``{}`` when it has none."""
-    for text in selector.xpath("//script[@type='application/ld+json']/text()").getall():
+def json_ld_article(scripts: Iterable[str]) -> dict[str, Any]:
+    """The ``NewsArticle`` (or ``Article``) of the page's JSON-LD scripts, ``{}`` if none."""
+    for text in scripts:
         try:
             data = json.loads(text)
         except ValueError:
@@ -363,6 +433,138 @@ def _string(value: Any) -> str | None:
 
 # -- extraction: page -> item ---------------------------------------------------------------------
 
+_BY_ID = lxml.etree.XPath("id('website-body')")
+_ARTICLES = lxml.etree.XPath("//article")
+_MAIN = lxml.etree.XPath(MAIN)
+_METAS = lxml.etree.XPath("//meta")
+_CANONICAL = lxml.etree.XPath("//link[@rel='canonical']/@href")
+_HTML_LANG = lxml.etree.XPath("/html/@lang")
+_JSON_LD = lxml.etree.XPath("//script[@type='application/ld+json']/text()")
+_H1 = lxml.etree.XPath("//h1")
+_MICRODATA_PUBLISHED = lxml.etree.XPath("//*[@itemprop='datePublished']")
+_MICRODATA_VALUES = lxml.etree.XPath("@content | @datetime")
+_TIME_VALUES = lxml.etree.XPath("//time/@datetime")
+
+
+def page_root(response: TextResponse) -> tuple[lxml.etree._Element, str]:
+    """The root element of the page and how parsel serialises its elements (``html``/``xml``).
+
+    An HTML response is parsed as ``response.selector`` parses it (parsel's clean-up of the text,
+    the same libxml2 options) into plain lxml elements: ``lxml.html`` finds the class of each
+    element it hands out with a Python callback, which doubled the cost of walking the page.
+    Any other text response keeps parsel's choice of HTML, XML or JSON: on JSON, parsel's
+    refusal of XPath is the page's error, as it always was.
+    """
+    if isinstance(response, HtmlResponse):
+        body = response.text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+        parser = lxml.etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+        root = lxml.etree.fromstring(body, parser=parser)
+        if root is None:  # nothing but comments or a doctype
+            root = lxml.etree.fromstring(b"<html/>", parser=parser)
+        return root, "html"
+    selector = response.selector
+    return selector.xpath("/*")[0].root, selector.type
+
+
+def main_element(root: lxml.etree._Element, html: bool) -> lxml.etree._Element | None:
+    """The page's first ``#website-body`` / ``article[role=main]``, i.e. :data:`MAIN`.
+
+    libxml2 indexes the ``id`` attributes of an HTML page as it parses, so ``id()`` finds
+    ``#website-body`` without visiting the page (the first of duplicates). The full search runs
+    only when that answer cannot be trusted: an XML page, no answer, an ``<a name>`` (HTML's
+    other kind of ID), or an ``article[role=main]`` outside it, which may come first.
+    """
+    found = _BY_ID(root) if html else []
+    if found and found[0].get("id") == "website-body":
+        main = found[0]
+        others = [
+            article
+            for article in _ARTICLES(root)
+            if article.get("role") == "main" and article is not main
+        ]
+        if not any(main not in article.iterancestors() for article in others):
+            return main
+    outermost = _MAIN(root)
+    return outermost[0] if outermost else None
+
+
+@dataclass(slots=True)
+class ArticleNodes:
+    """The elements of the article each field is read from, in page order.
+
+    ``title``: the first ``h1.ep_title``; ``published``: the ``datetime`` of the first
+    ``time[itemprop=datePublished]`` that has one; ``content_types``: every
+    ``.ep-layout_contenttype`` not inside an ``article.ep-m_product`` (a teaser of another
+    release); ``key_facts``: the ``li`` of the ``.ep-a_facts`` (never one inside another
+    ``li``); ``lead``: ``.ep-layout_chapo`` outside the key facts; ``body``: the text containers
+    (``.ep-a_text``, ``.ep-wysiwig_paragraph``) that stand on their own: not the lead, nor
+    inside another text container or the key facts; ``reference_links``: every ``.ep-a_links``;
+    ``anchors``: every ``a[href]``. "Inside" looks at every ancestor up to the document root.
+    """
+
+    title: lxml.etree._Element | None = None
+    published: str | None = None
+    content_types: list[lxml.etree._Element] = field(default_factory=list)
+    key_facts: list[lxml.etree._Element] = field(default_factory=list)
+    lead: list[lxml.etree._Element] = field(default_factory=list)
+    body: list[lxml.etree._Element] = field(default_factory=list)
+    reference_links: list[lxml.etree._Element] = field(default_factory=list)
+    anchors: list[lxml.etree._Element] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, main: lxml.etree._Element) -> ArticleNodes:
+        """Two passes over the article: its tags (in C), then its classes (the candidates'
+        ancestors are only looked at when the candidates are found)."""
+        nodes = cls()
+        for element in main.iterdescendants("a", "h1", "time"):
+            nodes._note_tag(element)
+        facts, texts = [], []
+        for element in main.iterdescendants(lxml.etree.Element):
+            names = part_classes(element)
+            if not names:
+                continue
+            if CONTENT_TYPE_CLASS in names and not _in_teaser(element):
+                nodes.content_types.append(element)
+            if KEY_FACTS_CLASS in names:
+                facts.append(element)
+            if LEAD_CLASS in names:
+                if not inside(element, _KEY_FACTS):
+                    nodes.lead.append(element)
+            elif not TEXT_CLASSES.isdisjoint(names):
+                texts.append(element)
+            if LINKS_CLASS in names:
+                nodes.reference_links.append(element)
+        nodes.key_facts = _key_fact_items(facts)
+        nodes.body = [e for e in texts if not inside(e, _TEXT_OR_FACTS)]
+        return nodes
+
+    def _note_tag(self, element: lxml.etree._Element) -> None:
+        """Title, publication time and links."""
+        tag = element.tag
+        if tag == "a":
+            if element.get("href") is not None:
+                self.anchors.append(element)
+        elif tag == "h1":
+            if self.title is None and has_class(element, TITLE_CLASS):
+                self.title = element
+        elif self.published is None and element.get("itemprop") == "datePublished":  # <time>
+            self.published = element.get("datetime")
+
+
+def _in_teaser(element: lxml.etree._Element) -> bool:
+    return any(has_class(article, TEASER_CLASS) for article in element.iterancestors("article"))
+
+
+def _key_fact_items(facts: list[lxml.etree._Element]) -> list[lxml.etree._Element]:
+    """The ``li`` of the key-facts blocks, page order, each once (blocks may nest), without
+    those inside another ``li`` (sub-items are part of their item)."""
+    items: dict[lxml.etree._Element, None] = {}
+    for block in facts:
+        for item in block.iterdescendants("li"):
+            if item not in items and next(item.iterancestors("li"), None) is None:
+                items[item] = None
+    return list(items)
+
 
 class ReleasePage:
     """One article page and where each field is on it (site file, "Article page")."""
@@ -370,66 +572,97 @@ class ReleasePage:
     def __init__(self, spider: NewsroomSpider, response: TextResponse) -> None:
         self.spider = spider
         self.response = response
-        self.sel: Selector = response.selector
-        main = self.sel.xpath(MAIN)
-        if not main:
+        self.root, self.serialisation = page_root(response)
+        main = main_element(self.root, html=self.serialisation == "html")
+        if main is None:
             raise ExtractionError("no #website-body / article[role=main]: not an article page")
         #: The article itself: the site's own selectors never look outside it.
-        self.main: Selector = main[0]
-        self.json_ld = json_ld_article(self.sel)
+        self.nodes = ArticleNodes.of(main)
+
+    @cached_property
+    def json_ld(self) -> dict[str, Any]:
+        """The page's JSON-LD ``NewsArticle``: only read when a fallback needs it."""
+        return json_ld_article(_JSON_LD(self.root))
+
+    @cached_property
+    def metas(self) -> dict[tuple[str, str], str]:
+        """``(property or name, value) -> content`` of the ``<meta>`` tags, the first one of
+        each that has a content: one pass instead of a search of the page per tag."""
+        found: dict[tuple[str, str], str] = {}
+        for element in _METAS(self.root):
+            content = element.get("content")
+            if content is None:
+                continue
+            for attribute in ("property", "name"):
+                value = element.get(attribute)
+                if value is not None:
+                    found.setdefault((attribute, value), content)
+        return found
 
     def meta(self, attribute: str, name: str) -> str | None:
-        return _string(self.sel.xpath(f"//meta[@{attribute}='{name}']/@content").get())
+        return _string(self.metas.get((attribute, name)))
 
     def article_url(self) -> tuple[str, ReleaseRef, str] | None:
         """Canonical public URL, its release and where it came from (``og:url``, canonical link,
         JSON-LD, else the page's own URL): https, no query."""
-        candidates = [
-            ("og_url", self.meta("property", "og:url")),
-            ("canonical", _string(self.sel.xpath("//link[@rel='canonical']/@href").get())),
-            ("json_ld", _string(self.json_ld.get("url"))),
-            ("page_url", self.response.url),
-        ]
-        for source, url in candidates:
+        for source, url in self._url_candidates():
             release = release_of(url) if url else None
             if release is not None:
                 return self.spider.public_url(release.path), release, source
         return None
 
+    def _url_candidates(self) -> Iterator[tuple[str, str | None]]:
+        """Lazily, in order: later sources are only read when the earlier ones gave nothing."""
+        yield "og_url", self.meta("property", "og:url")
+        yield "canonical", _string(next(iter(_CANONICAL(self.root)), None))
+        yield "json_ld", _string(self.json_ld.get("url"))
+        yield "page_url", self.response.url
+
     def language(self, release: ReleaseRef) -> str:
-        for candidate in (
-            release.lang,
-            self.sel.xpath("/html/@lang").get(),
-            self.meta("name", "language"),
-        ):
+        for candidate in self._language_candidates(release):
             code = (candidate or "").strip().lower()[:2]
             if code in EU_LANGUAGES:
                 return code
         return getattr(self.spider, "lang", DEFAULT_LANG)
 
+    def _language_candidates(self, release: ReleaseRef) -> Iterator[str | None]:
+        yield release.lang
+        yield next(iter(_HTML_LANG(self.root)), None)
+        yield self.meta("name", "language")
+
     def title(self) -> str | None:
-        heading = self.main.xpath(TITLE)
-        return visible_text(heading[0]) if heading else None
+        heading = self.nodes.title
+        return visible_text(heading) if heading is not None else None
 
     def published(self) -> Moment | None:
-        return moment_or_none(self.main.xpath(PUBLISHED).get())
+        return moment_or_none(self.nodes.published)
+
+    def title_fallbacks(self) -> Iterator[tuple[str, str | None]]:
+        """Lazily, in order: later sources are only read when the earlier ones gave nothing."""
+        yield "og_title", strip_site_suffix(self.meta("property", "og:title"))
+        yield "json_ld", _string(self.json_ld.get("headline"))
+        headings = _H1(self.root)  # the first <h1>, whatever its class
+        yield "h1", visible_text(headings[0]) if headings else None
 
     def published_fallbacks(self) -> Iterator[tuple[str, Moment | None]]:
         """Lazily, in order: later sources are only read when the earlier ones gave nothing."""
         yield "og_published_time", moment_or_none(self.meta("property", "article:published_time"))
         yield "json_ld", moment_or_none(_string(self.json_ld.get("datePublished")))
-        for element in self.sel.xpath("//*[@itemprop='datePublished']"):
-            values = [*element.xpath("@content | @datetime").getall(), visible_text(element)]
+        for element in _MICRODATA_PUBLISHED(self.root):
+            values = [*_MICRODATA_VALUES(element), visible_text(element)]
             yield "microdata", next(filter(None, map(moment_or_none, values)), None)
-        for value in self.sel.xpath("//time/@datetime").getall():
+        for value in _TIME_VALUES(self.root):
             yield "time", moment_or_none(value)
 
     def content_types(self) -> list[dict[str, str | None]]:
         """Every content-type label as shown; its URL only where the page links it."""
         terms: list[dict[str, str | None]] = []
-        for element in self.main.xpath(CONTENT_TYPE_LABELS):
+        for element in self.nodes.content_types:
             label = visible_text(element)
-            href = element.xpath(".//a/@href").get()
+            href = next(
+                (h for a in element.iterdescendants("a") if (h := a.get("href")) is not None),
+                None,
+            )
             url = self.absolute(href) if href and href.strip() else None
             term = {"label": label, "url": url}
             if label and term not in terms:
@@ -449,33 +682,47 @@ class ReleasePage:
     def absolute(self, href: str) -> str:
         return site_https(urljoin(self.response.url, href.strip()))
 
-    def html_of(self, xpath: str) -> str:
-        """The HTML of every element ``xpath`` selects, http links to the site made https.
+    def html(self, element: lxml.etree._Element) -> str:
+        """An element as parsel's ``get()`` gives it: its HTML (XML on an XML page), no tail."""
+        return str(
+            lxml.etree.tostring(
+                element, method=self.serialisation, encoding="unicode", with_tail=False
+            )
+        )
 
-        The attributes are rewritten on the response's own parse tree (read once per page, and
+    def key_points(self) -> list[str]:
+        return [self.html(item) for item in self.nodes.key_facts]
+
+    def html_of(self, elements: list[lxml.etree._Element]) -> str:
+        """The HTML of ``elements``, http links to the site made https.
+
+        The attributes are rewritten on the page's own parse tree (read once per page, and
         nothing reads it after extraction), so the body is still parsed only once afterwards.
         """
-        elements = self.main.xpath(xpath)
         _https_attributes(elements)
-        return "".join(elements.getall())
+        return "".join(map(self.html, elements))
 
     def related(self) -> list[dict[str, str | None]]:
-        """Documents and procedures the release links to, anywhere in the article, page order."""
-        return related_references(self.absolute(h) for h in self.main.xpath(ANCHORS).getall())
+        """Documents and procedures the release links to, anywhere in the article, page order
+        (only the links that :func:`may_be_related` are resolved)."""
+        every_link = may_be_related(self.response.url)
+        hrefs = [anchor.get("href") for anchor in self.nodes.anchors]
+        candidates = [href for href in hrefs if every_link or may_be_related(href)]
+        return related_references(self.absolute(href) for href in candidates)
 
     def reference_links(
         self, rules: AttachmentRules
     ) -> tuple[list[dict[str, str]], list[dict[str, str | None]]]:
         """The "Further information" block: links and files that are not related items."""
-        fragment = HtmlFragment(self.html_of(REFERENCE_LINKS), self.response.url)
+        fragment = HtmlFragment(self.html_of(self.nodes.reference_links), self.response.url)
         links = [link for link in fragment.links(rules) if related_reference(link["url"]) is None]
         files = [f for f in fragment.attachments(rules) if related_reference(str(f["url"])) is None]
         return links, files
 
 
-def _https_attributes(elements: SelectorList[Selector]) -> None:
+def _https_attributes(elements: list[lxml.etree._Element]) -> None:
     for element in elements:
-        for node in element.root.iter():
+        for node in element.iter():
             if not isinstance(node.tag, str):
                 continue  # comments and processing instructions
             for attribute in ("href", "src"):
@@ -504,7 +751,7 @@ def _build_item(spider: NewsroomSpider, page: ReleasePage, listing_label: str | 
     if found is None:
         raise ExtractionError("no press-room URL with a release id (og:url, canonical, page URL)")
     url, release, url_source = found
-    loader = spider.new_loader(url, selector=page.main)
+    loader = spider.new_loader(url)
     if url_source in {"og_url", "canonical"}:
         loader.add_value("url", url)
     else:
@@ -515,14 +762,14 @@ def _build_item(spider: NewsroomSpider, page: ReleasePage, listing_label: str | 
     _add_title(loader, page)
     _add_published(loader, page)
     _add_content_types(loader, page, listing_label)
-    loader.add_xpath("key_points", KEY_FACTS)
-    loader.add_value("lead", page.html_of(LEAD) or None)
+    loader.add_value("key_points", page.key_points())
+    loader.add_value("lead", page.html_of(page.nodes.lead) or None)
     _add_text(loader, page, spider.attachment_rules)
     loader.add_value("related", page.related())
     item: NewsItem = loader.load_item()
-    for field in ("title", "content_type"):
-        if not item.get(field):
-            raise ExtractionError(f"no {field} (site markup and every fallback are empty)")
+    for field_name in ("title", "content_type"):
+        if not item.get(field_name):
+            raise ExtractionError(f"no {field_name} (site markup and every fallback are empty)")
     if not item["body"]:
         spider.inc_stat("europarl/empty_body")
         spider.logger.warning("%s: no text in the body containers", url)
@@ -531,22 +778,27 @@ def _build_item(spider: NewsroomSpider, page: ReleasePage, listing_label: str | 
 
 def _add_title(loader: NewsItemLoader, page: ReleasePage) -> None:
     loader.add_value("title", page.title())
-    if loader.add_fallback(
-        "title", "og_title", strip_site_suffix(page.meta("property", "og:title"))
-    ):
-        return
-    if loader.add_fallback("title", "json_ld", _string(page.json_ld.get("headline"))):
-        return
-    first_h1 = page.sel.xpath("//h1")
-    loader.add_fallback("title", "h1", visible_text(first_h1[0]) if first_h1 else None)
+    _add_first_fallback(loader, "title", page.title_fallbacks())
 
 
 def _add_published(loader: NewsItemLoader, page: ReleasePage) -> None:
     loader.add_value("published", page.published())
-    for source, moment in page.published_fallbacks():
-        if loader.get_output_value("published") is not None:
+    _add_first_fallback(loader, "published", page.published_fallbacks())
+
+
+def _add_first_fallback(
+    loader: NewsItemLoader, field_name: str, fallbacks: Iterator[tuple[str, Any]]
+) -> None:
+    """The first of ``fallbacks`` that gives a value, when the site's markup gave none.
+
+    The field is checked before each step of the (lazy) fallbacks, so that a page whose own
+    markup has the value reads no metadata at all (the JSON-LD is not even parsed).
+    """
+    if loader.get_output_value(field_name) not in (None, "", [], {}):
+        return
+    for source, value in fallbacks:
+        if loader.add_fallback(field_name, source, value):
             return
-        loader.add_fallback("published", source, moment)
 
 
 def _add_content_types(
@@ -571,7 +823,7 @@ def _add_text(loader: NewsItemLoader, page: ReleasePage, rules: AttachmentRules)
     """Body from the text containers; the "Further information" links that are not related
     documents or procedures join the links and attachments (files and videos by the shared
     rules of :mod:`newsroom_scraper.htmltext`)."""
-    loader.add_body(page.html_of(BODY))
+    loader.add_body(page.html_of(page.nodes.body))
     links, files = page.reference_links(rules)
     known = {link["url"] for link in loader.get_collected_values("links")}
     loader.add_value("links", [link for link in links if link["url"] not in known])
@@ -613,7 +865,7 @@ def listing_entries(response: TextResponse) -> list[ListingEntry]:
     for product in response.css("article.ep-m_product"):
         hrefs = [h.strip() for h in product.xpath(".//a/@href").getall() if h.strip()]
         releases = [r for r in map(release_of, hrefs) if r is not None]
-        labels = [visible_text(s) for s in product.css(".ep-layout_contenttype")]
+        labels = [visible_text(s.root) for s in product.css(".ep-layout_contenttype")]
         moment = moment_or_none(product.xpath(".//time/@datetime").get())
         entries.append(
             ListingEntry(
