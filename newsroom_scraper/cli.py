@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -245,8 +246,6 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
     """Resolve options into settings and spider arguments; :class:`CliError` on bad ones."""
     from scrapy.exceptions import UsageError
 
-    from newsroom_scraper.dates import utc_now_iso
-
     spidercls = site_class(args.site)
     arguments = spider_arguments(args)
     try:
@@ -261,7 +260,8 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
         Path(args.log_file).parent.mkdir(parents=True, exist_ok=True)
         settings.set("LOG_FILE", args.log_file, priority="cmdline")
     folder = data_dir(args.data_dir) / ("demo" if args.demo else "")
-    run_id = utc_now_iso().replace(":", "")
+    # Microseconds: two runs in the same second must not share (and append to) a run file.
+    run_id = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%S.%fZ")
     if args.redis:
         run_id = plan_worker(args, arguments, settings, run_id)
     elif args.worker:
