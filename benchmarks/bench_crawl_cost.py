@@ -21,29 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import benchlib
 
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import scrapy
-
-    python = platform.python_version()
-    return f"{cpu}, {os.cpu_count()} cores, Python {python}, Scrapy {scrapy.__version__}"
+REPO = benchlib.REPO
 
 
 def render(count: int, folder: Path) -> None:
@@ -105,7 +91,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--memory", default="1000,20000", help="article counts for the memory runs")
     options = parser.parse_args()
-    print("machine:", machine())
+    benchlib.print_machine()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         site = root / "site"

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import benchlib
+
+REPO = benchlib.REPO
 
 from newsroom_scraper.mirror import MirrorServer  # noqa: E402
 from tests.faults import FaultInjector  # noqa: E402
@@ -38,8 +37,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--retry-after", type=int, default=1)
     options = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, {platform.platform()}")  # fmt: skip
+    benchlib.print_machine()
     articles = mirror.link_chain(mirror.generate_articles(options.articles, start_id=100_000))
     expected = {mirror.expected_id(a) for a in articles}
     injector = FaultInjector(MIX, seed=options.seed, retry_after=options.retry_after)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import tempfile
@@ -20,8 +19,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import benchlib
+
+REPO = benchlib.REPO
 
 from newsroom_scraper.mirror import MirrorServer  # noqa: E402
 from tests.mirrors import europol as mirror  # noqa: E402
@@ -47,9 +47,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=3000)
     options = parser.parse_args()
-    print(
-        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    )
+    benchlib.print_machine()
     articles = mirror.link_chain(mirror.generate_articles(options.articles, start_id=100_000))
     server = MirrorServer(mirror.build_site(articles, per_page=10)).start()
     failures = []

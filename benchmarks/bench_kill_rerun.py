@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import signal
 import sqlite3
@@ -25,8 +24,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import benchlib
+
+REPO = benchlib.REPO
 
 from newsroom_scraper.mirror import MirrorServer  # noqa: E402
 from tests.mirrors import europol as mirror  # noqa: E402
@@ -101,8 +101,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--seed", type=int, default=5)
     options = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, {platform.platform()}")  # fmt: skip
+    benchlib.print_machine()
     articles = mirror.link_chain(mirror.generate_articles(options.articles, start_id=100_000))
     expected = {mirror.expected_id(a) for a in articles}
     server = MirrorServer(mirror.build_site(articles, per_page=10)).start()
