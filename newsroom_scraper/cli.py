@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -260,8 +259,9 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
         Path(args.log_file).parent.mkdir(parents=True, exist_ok=True)
         settings.set("LOG_FILE", args.log_file, priority="cmdline")
     folder = data_dir(args.data_dir) / ("demo" if args.demo else "")
-    # Microseconds: two runs in the same second must not share (and append to) a run file.
-    run_id = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%S.%fZ")
+    from newsroom_scraper.incremental import new_run_id
+
+    run_id = new_run_id()
     if args.redis:
         run_id = plan_worker(args, arguments, settings, run_id)
     elif args.worker:

@@ -62,6 +62,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newsroom_scraper.dates import utc_now_iso
+from newsroom_scraper.incremental import new_run_id
 from newsroom_scraper.middlewares import PUBLIC_URL_META
 from newsroom_scraper.report import error_reported
 from newsroom_scraper.state_redis import DEFAULT_PREFIX, RedisStateStore, key_prefix
@@ -352,7 +353,7 @@ class Worker:
         self.idle_exit = settings.getfloat("NEWSROOM_IDLE_EXIT", 10.0)
         self.heartbeat = settings.getfloat("NEWSROOM_HEARTBEAT", 1.0)
         self.ttl = max(settings.getfloat("NEWSROOM_WORKER_TTL", 30.0), 3 * self.heartbeat)
-        self.run_id = str(settings.get("NEWSROOM_RUN_ID") or utc_now_iso().replace(":", ""))
+        self.run_id = str(settings.get("NEWSROOM_RUN_ID") or new_run_id())
         self.keys = Keys(f"{prefix}:?")
         self.inflight_key = ""
         self.tokens: set[str] = set()

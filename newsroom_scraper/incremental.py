@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from weakref import WeakKeyDictionary
@@ -77,6 +78,12 @@ def store_for(crawler: Crawler) -> StateStore:
         _stores[crawler] = store
         crawler.signals.connect(store.close, signal=signals.engine_stopped, weak=False)
     return _stores[crawler]
+
+
+def new_run_id() -> str:
+    """A run's name: its UTC start time to the microsecond, so that two runs in the same second
+    never share (and append to) a run file."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H%M%S.%fZ")
 
 
 def run_files(data_dir: Path, site: str, run_id: str) -> tuple[Path, Path]:
@@ -200,7 +207,7 @@ class DatasetPipeline:
         self.data_dir = Path(folder) if folder else None  # None: a Redis worker without run files
         #: A worker of a distributed crawl writes its run files only: the dataset is exported.
         self.distributed = distributed(crawler.settings)
-        self.run_id = crawler.settings.get("NEWSROOM_RUN_ID") or utc_now_iso().replace(":", "")
+        self.run_id = crawler.settings.get("NEWSROOM_RUN_ID") or new_run_id()
         if self.distributed and not crawler.settings.get("NEWSROOM_RUN_ID"):
             from newsroom_scraper.distributed import worker_name  # plain `scrapy crawl` worker
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -74,3 +77,22 @@ def run_crawl(
     done = run_cli(*cli_args, timeout=timeout)
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
     return CrawlResult(done.returncode, done.stdout, done.stderr, output, stats)
+
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def need(condition: object, reason: str) -> None:
+    """Skip without ``condition`` (saying why), except in CI, where it is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (required when CI=true)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a server a test starts itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -32,34 +31,18 @@ from newsroom_scraper.datadir import DataDirLock
 from newsroom_scraper.mirror import MirrorServer
 from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.state import SqliteStateStore
-from tests.helpers import REPO, cli_env, run_cli
+from tests.helpers import REPO, cli_env, free_port, need, run_cli
 from tests.mirrors import europol as mirror
 
 pytestmark = pytest.mark.redis
 
 NEWS = mirror.NEWS_PREFIX
 IGNORED = {"scraped_at", "first_seen", "last_changed"}
-IN_CI = os.environ.get("CI") == "true"
 WORKER_SETTINGS = {
     "NEWSROOM_IDLE_EXIT": "1",
     "NEWSROOM_HEARTBEAT": "0.2",
     "CONCURRENT_REQUESTS": "8",
 }
-
-
-def need(condition: object, reason: str) -> None:
-    """Skip without ``condition``, except in CI, where it is a failure."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{reason} (required when CI=true)")
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

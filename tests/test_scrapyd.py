@@ -14,7 +14,6 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,28 +25,13 @@ from urllib.request import urlopen
 
 import pytest
 
-from tests.helpers import REPO, run_cli, run_crawl
+from tests.helpers import REPO, free_port, need, run_cli, run_crawl
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-IN_CI = os.environ.get("CI") == "true"
 PROJECT = "newsroom_scraper"  # scrapy.cfg [deploy] project
 PROJECT_FILES = ("newsroom_scraper", "setup.py", "pyproject.toml", "README.md", "scrapy.cfg")
-
-
-def need(condition: object, reason: str) -> None:
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{reason} (required when CI=true)")
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def clean_env(**extra: str) -> dict[str, str]:
