@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Final
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -136,20 +137,25 @@ def from_display(text: str, tz: ZoneInfo) -> Moment | None:
     return None
 
 
-def from_dateparser(text: str, tz: ZoneInfo, languages: list[str]) -> Moment | None:
-    """Last resort for free-form dates, strict and with the site's languages only."""
+@cache
+def _date_parser(timezone: str, languages: tuple[str, ...]) -> Any:
+    """One parser per time zone and languages: building one loads its language data."""
     from dateparser.date import DateDataParser  # deferred: slow import, rarely needed
 
-    parser = DateDataParser(
-        languages=languages,
+    return DateDataParser(
+        languages=list(languages),
         settings={
-            "TIMEZONE": str(tz),
+            "TIMEZONE": timezone,
             "RETURN_AS_TIMEZONE_AWARE": True,
             "STRICT_PARSING": True,
             "PREFER_DATES_FROM": "past",
         },
     )
-    data = parser.get_date_data(text)
+
+
+def from_dateparser(text: str, tz: ZoneInfo, languages: list[str]) -> Moment | None:
+    """Last resort for free-form dates, strict and with the site's languages only."""
+    data = _date_parser(str(tz), tuple(languages)).get_date_data(text)
     if data.date_obj is None:
         return None
     parsed: datetime = data.date_obj
