@@ -7,6 +7,7 @@ listing callbacks) and extraction (a function from a response to a :class:`NewsI
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -155,6 +156,21 @@ class NewsroomSpider(scrapy.Spider):
             report_error(self.crawler, kind, url, reason)
         else:
             self.logger.error("%s: %s (%s)", kind, url, reason)
+
+    @staticmethod
+    def published_at(item: NewsItem) -> datetime:
+        """The item's ``published`` (always ``YYYY-MM-DDTHH:MM:SSZ``) as a datetime."""
+        return datetime.fromisoformat(item["published"].replace("Z", "+00:00"))
+
+    def in_window(self, item: NewsItem) -> bool:
+        """Published within ``since`` / ``until``."""
+        return self.params.accepts(self.published_at(item))
+
+    def older_than_since(self, item: NewsItem | None) -> bool:
+        """Older than ``since``: what is older still is not wanted either."""
+        if item is None or self.params.since is None:
+            return False
+        return self.params.before_since(self.published_at(item))
 
     def extraction_failed(self, url: str, error: ExtractionError) -> None:
         self.report(error.kind, url, error.reason)

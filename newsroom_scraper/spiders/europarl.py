@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 PUBLIC_ORIGIN = "https://www.europarl.europa.eu"
 SITE_DOMAIN = "europarl.europa.eu"
 TIMEZONE = ZoneInfo("Europe/Brussels")
-UTC_ZONE = ZoneInfo("UTC")
 DEFAULT_LANG = "en"
 #: The EU's 24 official languages: the site exists in each (``/news/<lang>/...``).
 EU_LANGUAGES = frozenset(
@@ -1056,7 +1055,7 @@ class EuroparlSpider(NewsroomSpider):
         except ExtractionError as exc:
             self.extraction_failed(response.url, exc)
             return
-        if self.params.accepts(parse_moment(item["published"], UTC_ZONE).utc):
+        if self.in_window(item):
             yield item
 
     def extract(self, response: Response) -> NewsItem:

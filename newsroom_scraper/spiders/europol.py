@@ -566,14 +566,6 @@ class EuropolSpider(NewsroomSpider):
             else:
                 self.logger.info("Chain ends at %s (no previous article)", response.url)
 
-    def in_window(self, item: NewsItem) -> bool:
-        return self.params.accepts(parse_moment(item["published"], self.timezone).utc)
-
-    def older_than_since(self, item: NewsItem | None) -> bool:
-        if item is None or self.params.since is None:
-            return False
-        return self.params.before_since(parse_moment(item["published"], self.timezone).utc)
-
     def item_from_node(self, node: dict[str, Any], page_url: str) -> NewsItem:
         return item_from_node(self, node, page_url, self.menu_index or {})
 
