@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings
 
     from newsroom_scraper.spiders.base import NewsroomSpider
-    from newsroom_scraper.state_redis import RedisStateStore
+    from newsroom_scraper.state.redis_store import RedisStateStore
 
 DATA_DIR_ENV = "NEWSROOM_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
@@ -259,7 +259,7 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
         Path(args.log_file).parent.mkdir(parents=True, exist_ok=True)
         settings.set("LOG_FILE", args.log_file, priority="cmdline")
     folder = data_dir(args.data_dir) / ("demo" if args.demo else "")
-    from newsroom_scraper.incremental import new_run_id
+    from newsroom_scraper.state.runs import new_run_id
 
     run_id = new_run_id()
     if args.redis:
@@ -279,7 +279,7 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
             settings.set(name, value, priority="cmdline")
     output = args.out or folder / f"{args.site}.jsonl"
     if args.redis:
-        from newsroom_scraper.incremental import run_files
+        from newsroom_scraper.state.runs import run_files
 
         output = run_files(folder, args.site, run_id)[0]
     return CrawlPlan(
@@ -304,16 +304,14 @@ def plan_worker(
     if arguments.get("limit") is not None:
         raise CliError("--limit and --redis: each worker would count its own newest N")
     try:
-        from newsroom_scraper.distributed import (
-            check_worker_name,
-            default_worker_name,
-            worker_settings,
-        )
+        from newsroom_scraper.distributed import worker_settings
     except ImportError as exc:
         raise CliError(
             f"--redis needs the distributed extra (pip install 'newsroom-scraper[distributed]'): "
             f"{exc}"
         ) from None
+    from newsroom_scraper.state.runs import check_worker_name, default_worker_name
+
     try:
         worker = check_worker_name(args.worker or default_worker_name())
     except ValueError as exc:
@@ -331,7 +329,7 @@ def open_redis_store(url: str) -> RedisStateStore:
     try:
         import redis
 
-        from newsroom_scraper.state_redis import DEFAULT_PREFIX, RedisStateStore
+        from newsroom_scraper.state.redis_store import DEFAULT_PREFIX, RedisStateStore
     except ImportError as exc:
         raise CliError(
             f"--redis needs the distributed extra (pip install 'newsroom-scraper[distributed]'): "
@@ -349,7 +347,7 @@ def open_redis_store(url: str) -> RedisStateStore:
 
 
 def run_crawl(args: argparse.Namespace) -> int:
-    from newsroom_scraper.datadir import DataDirLock, DataDirLockedError
+    from newsroom_scraper.state.lock import DataDirLock, DataDirLockedError
 
     plan = plan_crawl(args)
     if plan.data_dir is None or plan.redis:
@@ -391,8 +389,8 @@ def write_run_report(
     folder: Path, site: str, run_id: str, outcome: CrawlOutcome, code: int
 ) -> Path:
     """``runs/<site>/<run id>.report.json``: what the run did, for people and monitoring."""
-    from newsroom_scraper.incremental import run_files
-    from newsroom_scraper.storage import atomic_write_lines
+    from newsroom_scraper.state.files import atomic_write_lines
+    from newsroom_scraper.state.runs import run_files
 
     report = outcome.report
     stats = report.stats.get_stats()
@@ -521,7 +519,7 @@ def print_summary(summary: dict[str, Any], report: Any, out: Path, code: int) ->
 
 def run_export(args: argparse.Namespace) -> int:
     """``<data dir>/<site>.jsonl`` from Redis, under the data directory's lock (exit 3 if held)."""
-    from newsroom_scraper.datadir import DataDirLock, DataDirLockedError
+    from newsroom_scraper.state.lock import DataDirLock, DataDirLockedError
 
     site = site_class(args.site).name
     folder = data_dir(args.data_dir)

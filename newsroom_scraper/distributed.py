@@ -23,7 +23,7 @@ adds what a dataset needs on top and adapts scrapy-redis to Scrapy 2.19:
   join it. A crawl whose workers were all killed is resumed by the next worker, not restarted.
 
 Keys, for ``<p>`` = ``<NEWSROOM_REDIS_PREFIX>:<site>`` (``newsroom:europol``); the state and the
-items are in :mod:`newsroom_scraper.state_redis`::
+items are in :mod:`newsroom_scraper.state.redis_store`::
 
     <p>:requests       zset    the shared queue (score -priority, member the pickled request)
     <p>:dupefilter     set     fingerprints of every request queued in this crawl
@@ -45,7 +45,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import socket
 import time
 from collections import Counter, deque
@@ -61,11 +60,14 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from newsroom_scraper.dates import utc_now_iso
-from newsroom_scraper.incremental import new_run_id
-from newsroom_scraper.middlewares import PUBLIC_URL_META
-from newsroom_scraper.report import error_reported
-from newsroom_scraper.state_redis import DEFAULT_PREFIX, RedisStateStore, key_prefix
+from newsroom_scraper.extraction.dates import utc_now_iso
+from newsroom_scraper.requests import PUBLIC_URL_META
+from newsroom_scraper.signals import error_reported
+from newsroom_scraper.state.redis_store import DEFAULT_PREFIX, RedisStateStore, key_prefix
+from newsroom_scraper.state.runs import (
+    new_run_id,
+    worker_name,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -74,7 +76,6 @@ if TYPE_CHECKING:
 
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,6 @@ SCHEDULER_PATH = "newsroom_scraper.distributed.RedisScheduler"
 INFLIGHT_META = "newsroom_inflight"
 #: Errors kept in ``<p>:errors`` for people watching the crawl.
 KEPT_ERRORS = 1000
-_WORKER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 # KEYS: queue, inflight, seq. Pop the first request and record it as in flight, atomically.
 _TAKE = """
@@ -122,26 +122,6 @@ redis.call('HDEL', KEYS[4], ARGV[1])
 def worker_settings(url: str, worker: str) -> dict[str, str]:
     """The Scrapy settings of a distributed worker (what ``crawl --redis URL`` sets)."""
     return {"REDIS_URL": url, "SCHEDULER": SCHEDULER_PATH, "NEWSROOM_WORKER": worker}
-
-
-def default_worker_name() -> str:
-    """``<host>-<pid>``: unique among running workers; a restart gets a new name."""
-    host = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname()) or "host"
-    return f"{host}-{os.getpid()}"
-
-
-def worker_name(settings: BaseSettings) -> str:
-    """``NEWSROOM_WORKER``, else :func:`default_worker_name` (the same all through a process)."""
-    return check_worker_name(str(settings.get("NEWSROOM_WORKER") or default_worker_name()))
-
-
-def check_worker_name(name: str) -> str:
-    """Worker names end up in file names (run files) and Redis keys: keep them plain."""
-    if not _WORKER_NAME.match(name):
-        raise ValueError(
-            f"worker name {name!r}: use letters, digits, '.', '_' and '-' (at most 100)"
-        )
-    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -615,7 +595,7 @@ def crawl_status(store: RedisStateStore, site: str) -> dict[str, Any]:
 def export_dataset(store: RedisStateStore, site: str, path: Path) -> int:
     """``<site>.jsonl`` from Redis: newest first, replaced atomically; the caller holds the
     data directory's lock. Returns the number of articles."""
-    from newsroom_scraper.storage import atomic_write_lines
+    from newsroom_scraper.state.files import atomic_write_lines
 
     for leftover in path.parent.glob(f".{path.name}.*.tmp"):
         leftover.unlink(missing_ok=True)  # a killed export's; we hold the lock

@@ -14,6 +14,8 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from w3lib.url import safe_url_string
 
+from newsroom_scraper.requests import ARTICLE_ROLES, PUBLIC_URL_META, ROLE
+
 if TYPE_CHECKING:
     from typing import Self
 
@@ -21,8 +23,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
-
-PUBLIC_URL_META = "newsroom_public_url"
 
 
 class BaseUrlMiddleware:
@@ -124,7 +124,7 @@ class PageArchiveMiddleware:
         return cls(crawler, Path(data_dir) / "pages")
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if response.status != 200 or request.meta.get("newsroom_role") not in {"article", "chain"}:
+        if response.status != 200 or request.meta.get(ROLE) not in ARTICLE_ROLES:
             return response
         spider = self.crawler.spider
         assert spider is not None

@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from newsroom_scraper.errors import INVALID_ITEM
 from newsroom_scraper.report import report_error
-from newsroom_scraper.storage import SortedSpool
+from newsroom_scraper.state.files import SortedSpool
 
 if TYPE_CHECKING:
     from collections.abc import Callable

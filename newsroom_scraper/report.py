@@ -19,6 +19,7 @@ from scrapy import signals
 from twisted.internet import task
 
 from newsroom_scraper.errors import ErrorRecord
+from newsroom_scraper.signals import error_reported
 
 if TYPE_CHECKING:
     from typing import Self
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Sent as ``error_reported`` with ``kind``, ``url`` and ``reason``.
-error_reported = object()
 
 EXIT_OK: Final = 0
 EXIT_ERRORS: Final = 1

@@ -76,12 +76,12 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     # Outermost: sees exceptions from callbacks and from every middleware below it.
     "newsroom_scraper.middlewares.CallbackErrorMiddleware": 25,
-    "newsroom_scraper.incremental.IncrementalMiddleware": 800,
+    "newsroom_scraper.state.incremental.IncrementalMiddleware": 800,
 }
 ITEM_PIPELINES = {
     "newsroom_scraper.pipelines.ValidationPipeline": 100,
     "newsroom_scraper.pipelines.DeduplicationPipeline": 200,
-    "newsroom_scraper.incremental.DatasetPipeline": 300,
+    "newsroom_scraper.state.pipeline.DatasetPipeline": 300,
     "newsroom_scraper.pipelines.JsonLinesPipeline": 310,
 }
 EXTENSIONS = {

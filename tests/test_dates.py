@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsroom_scraper.dates import DateError, parse_moment
+from newsroom_scraper.extraction.dates import DateError, parse_moment
 
 AMS = ZoneInfo("Europe/Amsterdam")
 BRU = ZoneInfo("Europe/Brussels")

@@ -27,10 +27,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from newsroom_scraper.datadir import DataDirLock
 from newsroom_scraper.mirror import MirrorServer
 from newsroom_scraper.pipelines import validation_errors
-from newsroom_scraper.state import SqliteStateStore
+from newsroom_scraper.state.lock import DataDirLock
+from newsroom_scraper.state.store import SqliteStateStore
 from tests.helpers import REPO, cli_env, free_port, need, run_cli
 from tests.mirrors import europol as mirror
 
@@ -141,7 +141,7 @@ def exercise(store):
 
 
 def test_redis_store_answers_like_the_sqlite_store(redis_url, tmp_path):
-    from newsroom_scraper.state_redis import RedisStateStore
+    from newsroom_scraper.state.redis_store import RedisStateStore
 
     sqlite = SqliteStateStore(tmp_path / "state.sqlite3")
     expected = exercise(sqlite)
@@ -155,7 +155,7 @@ def test_redis_store_answers_like_the_sqlite_store(redis_url, tmp_path):
 def test_workers_of_one_crawl_share_its_pass(redis_url):
     """A worker joining a running crawl sees the pass as the crawl's first worker saw it, and a
     discovery failure in any worker keeps the pass unfinished."""
-    from newsroom_scraper.state_redis import RedisStateStore
+    from newsroom_scraper.state.redis_store import RedisStateStore
 
     store = RedisStateStore(redis_url)
     store.client.hset("newsroom:s:crawl", "id", "crawl-1")
@@ -584,7 +584,7 @@ def test_the_next_crawl_starts_afresh_and_is_incremental(redis_url, servers, sit
 
 
 def test_export_holds_the_data_dir_lock_and_needs_articles(redis_url, tmp_path):
-    from newsroom_scraper.state_redis import RedisStateStore
+    from newsroom_scraper.state.redis_store import RedisStateStore
 
     data_dir = tmp_path / "data"
     empty = run_cli(

@@ -18,7 +18,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
 from newsroom_scraper.errors import EXTRACTION, UNEXPECTED_SHAPE, ExtractionError
-from newsroom_scraper.htmltext import squash
+from newsroom_scraper.extraction.htmltext import squash
 from newsroom_scraper.mirror import MirrorServer, Page
 from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.spiders.europarl import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsroom_scraper.htmltext import AttachmentRules, HtmlFragment
+from newsroom_scraper.extraction.htmltext import AttachmentRules, HtmlFragment
 
 BASE = "https://www.example.org/news/a"
 RULES = AttachmentRules(file_path_prefixes=("/sites/default/files/",))

@@ -13,9 +13,9 @@ from dataclasses import replace
 
 import pytest
 
-from newsroom_scraper.datadir import DataDirLock
 from newsroom_scraper.mirror import MirrorServer, Page
 from newsroom_scraper.pipelines import validation_errors
+from newsroom_scraper.state.lock import DataDirLock
 from tests.helpers import REPO, cli_env, run_cli
 from tests.mirrors import europol as mirror
 

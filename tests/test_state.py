@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from newsroom_scraper.datadir import DataDirLock, DataDirLockedError
-from newsroom_scraper.state import SqliteStateStore
+from newsroom_scraper.state.lock import DataDirLock, DataDirLockedError
+from newsroom_scraper.state.store import SqliteStateStore
 
 
 def record(number: int, published: str, **changes):

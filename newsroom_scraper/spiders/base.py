@@ -1,8 +1,10 @@
 """What every newsroom spider shares: arguments, public vs. mirror URLs, error reporting.
 
 A newsroom module subclasses :class:`NewsroomSpider`, says where the site lives
-(``public_origin``, ``public_hosts``, ``timezone``) and implements discovery (``start`` and its
-listing callbacks) and extraction (a function from a response to a :class:`NewsItem`).
+(``public_origin``, ``public_hosts``, ``timezone``), names its article page object
+(``page_class``, a :class:`~newsroom_scraper.extraction.page.NewsPage`) and implements discovery
+(``start`` and its listing callbacks). Extraction never needs the spider: the spider only builds
+the page's :class:`~newsroom_scraper.extraction.page.PageContext` (with its stats).
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsroom_scraper.errors import FETCH_FAILED, HTTP_ERROR, ExtractionError
-from newsroom_scraper.htmltext import AttachmentRules, clean_url
-from newsroom_scraper.incremental import article_gone
-from newsroom_scraper.loaders import NewsItemLoader
+from newsroom_scraper.extraction.htmltext import AttachmentRules, clean_url
+from newsroom_scraper.extraction.page import NewsPage, PageContext, SiteInfo
 from newsroom_scraper.params import DISCOVERY_MODES, CrawlParams, is_loopback_origin
 from newsroom_scraper.report import report_error
+from newsroom_scraper.requests import PUBLIC_URL_META
+from newsroom_scraper.signals import article_gone
 
 if TYPE_CHECKING:
     from typing import Self
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+    from newsroom_scraper.extraction.loaders import NewsItemLoader
     from newsroom_scraper.items import NewsItem
 
 #: HTTP statuses that mean an article was taken down.
@@ -60,6 +64,8 @@ class NewsroomSpider(scrapy.Spider):
     date_languages: ClassVar[list[str]] = ["en"]
     attachment_rules: ClassVar[AttachmentRules] = AttachmentRules()
     discovery_modes: ClassVar[tuple[str, ...]] = DISCOVERY_MODES
+    #: The article page object: response + context -> item.
+    page_class: ClassVar[type[NewsPage]] = NewsPage
 
     def __init__(
         self,
@@ -83,6 +89,7 @@ class NewsroomSpider(scrapy.Spider):
         self.base_url = self.params.base_url
         self.allowed_domains = list(self.public_hosts)
         self.claimed_articles: set[str] = set()
+        self._page_context: PageContext | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -129,22 +136,41 @@ class NewsroomSpider(scrapy.Spider):
 
     # -- items and errors ---------------------------------------------------------------------
 
-    def new_loader(self, page_url: str, **context: Any) -> NewsItemLoader:
-        """A loader with this newsroom's context; fallbacks are counted in the stats."""
-        return NewsItemLoader(
-            site=self.name,
-            timezone=self.timezone,
-            base_url=page_url,
-            date_languages=self.date_languages,
-            attachment_rules=self.attachment_rules,
-            fallback_counter=self.count_fallback,
-            **context,
+    @classmethod
+    def site_info(cls) -> SiteInfo:
+        """The site as page objects see it (built from the class attributes above)."""
+        return SiteInfo(
+            name=cls.name,
+            public_origin=cls.public_origin,
+            public_hosts=cls.public_hosts,
+            timezone=cls.timezone,
+            date_languages=tuple(cls.date_languages),
+            attachment_rules=cls.attachment_rules,
         )
 
-    def count_fallback(self, field: str, source: str) -> None:
-        if getattr(self, "crawler", None) is not None:
-            self.crawler.stats.inc_value(f"fallback/{field}")
-            self.crawler.stats.inc_value(f"fallback/{field}/{source}")
+    @classmethod
+    def offline_context(cls) -> PageContext:
+        """A page context without a crawl (``newsroom-scraper extract``, tests)."""
+        return PageContext(cls.site_info())
+
+    @property
+    def page_context(self) -> PageContext:
+        """This crawl's page context: the site and the crawl's stats (built once)."""
+        if self._page_context is None:
+            self._page_context = PageContext(self.site_info(), stats=self.inc_stat)
+        return self._page_context
+
+    def page(self, response: Response, **hints: Any) -> NewsPage:
+        """The page object of an article response (``hints``: what discovery knew)."""
+        context = self.page_context.with_hints(**hints) if hints else self.page_context
+        return self.page_class(response, context)
+
+    # TRANSITIONAL (redesign, issue 11): removed once every site extracts through its page class.
+    def new_loader(self, page_url: str) -> NewsItemLoader:
+        return self.page_context.new_loader(page_url)
+
+    def extract(self, response: Response) -> NewsItem:
+        return self.page(response).to_item()
 
     def inc_stat(self, key: str, count: int = 1) -> None:
         if getattr(self, "crawler", None) is not None:
@@ -188,7 +214,7 @@ class NewsroomSpider(scrapy.Spider):
     def requested_url(self, request: scrapy.Request) -> str:
         """The public URL the spider asked for, before any redirect or mirror rewriting."""
         redirects = request.meta.get("redirect_urls") or []
-        url = redirects[0] if redirects else request.meta.get("newsroom_public_url", request.url)
+        url = redirects[0] if redirects else request.meta.get(PUBLIC_URL_META, request.url)
         if self.base_url and url.startswith(self.base_url + "/"):
             url = self.public_origin + url[len(self.base_url) :]
         return str(url)
@@ -209,10 +235,6 @@ class NewsroomSpider(scrapy.Spider):
 
     def is_article_url(self, url: str) -> bool:
         """True for URLs of article pages (their failures are retried by the next run)."""
-        raise NotImplementedError
-
-    def extract(self, response: Response) -> NewsItem:
-        """Page -> item for ``newsroom-scraper extract`` (saved pages, no further requests)."""
         raise NotImplementedError
 
     @classmethod

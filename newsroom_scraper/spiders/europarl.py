@@ -31,17 +31,24 @@ from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from newsroom_scraper.dates import MINUTE, SECOND, DateError, Moment, local_midnight, parse_moment
 from newsroom_scraper.errors import DISCOVERY, ExtractionError
-from newsroom_scraper.htmltext import AttachmentRules, HtmlFragment, squash
-from newsroom_scraper.incremental import ROLE
+from newsroom_scraper.extraction.dates import (
+    MINUTE,
+    SECOND,
+    DateError,
+    Moment,
+    local_midnight,
+    parse_moment,
+)
+from newsroom_scraper.extraction.htmltext import AttachmentRules, HtmlFragment, squash
+from newsroom_scraper.requests import PUBLIC_URL_META, ROLE, Role
 from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
 
+    from newsroom_scraper.extraction.loaders import NewsItemLoader
     from newsroom_scraper.items import NewsItem
-    from newsroom_scraper.loaders import NewsItemLoader
 
 PUBLIC_ORIGIN = "https://www.europarl.europa.eu"
 SITE_DOMAIN = "europarl.europa.eu"
@@ -821,7 +828,7 @@ def _add_content_types(
 def _add_text(loader: NewsItemLoader, page: ReleasePage, rules: AttachmentRules) -> None:
     """Body from the text containers; the "Further information" links that are not related
     documents or procedures join the links and attachments (files and videos by the shared
-    rules of :mod:`newsroom_scraper.htmltext`)."""
+    rules of :mod:`newsroom_scraper.extraction.htmltext`)."""
     loader.add_body(page.html_of(page.nodes.body))
     links, files = page.reference_links(rules)
     known = {link["url"] for link in loader.get_collected_values("links")}
@@ -836,7 +843,7 @@ def _add_text(loader: NewsItemLoader, page: ReleasePage, rules: AttachmentRules)
 def failure_facts(failure: Any) -> tuple[str, int | None, str]:
     """Public URL, final HTTP status (if any) and a one-line reason of a failed request."""
     request = failure.request
-    url = str(request.meta.get("newsroom_public_url", request.url))
+    url = str(request.meta.get(PUBLIC_URL_META, request.url))
     if failure.check(HttpError):
         status = int(failure.value.response.status)
         return url, status, f"HTTP {status}"
@@ -919,7 +926,7 @@ class EuroparlSpider(NewsroomSpider):
             self.public_url(listing_path(self.lang, page)),
             callback=self.parse_listing,
             errback=self.listing_failed,
-            meta={"listing_page": page, ROLE: "listing"},
+            meta={"listing_page": page, ROLE: Role.LISTING},
         )
 
     def rss_request(self) -> scrapy.Request:
@@ -929,7 +936,7 @@ class EuroparlSpider(NewsroomSpider):
             self.public_url(rss_path(self.lang)),
             callback=self.parse_rss,
             errback=self.rss_failed,
-            meta={ROLE: "feed"},
+            meta={ROLE: Role.FEED},
         )
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
@@ -1040,7 +1047,7 @@ class EuroparlSpider(NewsroomSpider):
             url,
             callback=self.parse_article,
             errback=self.on_request_error,
-            meta={"listing_label": label, ROLE: "article"},
+            meta={"listing_label": label, ROLE: Role.ARTICLE},
         )
 
     def is_article_url(self, url: str) -> bool:

@@ -23,10 +23,10 @@ import orjson
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from newsroom_scraper.dates import DateError, parse_moment
 from newsroom_scraper.errors import DISCOVERY, EXTRACTION, UNEXPECTED_SHAPE, ExtractionError
-from newsroom_scraper.htmltext import AttachmentRules
-from newsroom_scraper.incremental import ROLE
+from newsroom_scraper.extraction.dates import DateError, parse_moment
+from newsroom_scraper.extraction.htmltext import AttachmentRules
+from newsroom_scraper.requests import ROLE, Role
 from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
@@ -275,7 +275,7 @@ class EuropolSpider(NewsroomSpider):
                 self.public_url(RSS_PATH),
                 callback=self.parse_rss,
                 errback=self.rss_failed,
-                meta={ROLE: "feed"},
+                meta={ROLE: Role.FEED},
             )
         if mode == "chain":
             self.crawler.stats.set_value("discovery/path", "chain")
@@ -286,7 +286,7 @@ class EuropolSpider(NewsroomSpider):
             self.public_url(NEWSROOM_ALIAS),
             callback=self.parse_newsroom,
             errback=self.newsroom_failed,
-            meta={ROLE: "listing"},
+            meta={ROLE: Role.LISTING},
         )
 
     def listing_api_request(self, page: int) -> scrapy.Request:
@@ -294,7 +294,7 @@ class EuropolSpider(NewsroomSpider):
             self.public_url(listing_api_path(page)),
             callback=self.parse_listing_api,
             errback=self.listing_api_failed,
-            meta={"listing_page": page, ROLE: "listing"},
+            meta={"listing_page": page, ROLE: Role.LISTING},
         )
 
     def parse_newsroom(self, response: Response) -> Iterator[scrapy.Request]:
@@ -483,7 +483,11 @@ class EuropolSpider(NewsroomSpider):
             url,
             callback=self.parse_article,
             errback=self.on_request_error,
-            meta={"chain": chain, "chain_only": chain_only, ROLE: "chain" if chain else "article"},
+            meta={
+                "chain": chain,
+                "chain_only": chain_only,
+                ROLE: Role.CHAINED_ARTICLE if chain else Role.ARTICLE,
+            },
             dont_filter=chain_only,
         )
 

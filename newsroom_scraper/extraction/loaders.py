@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from itemloaders.processors import Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
-from newsroom_scraper.dates import Moment, parse_moment, utc_now_iso
 from newsroom_scraper.errors import EXTRACTION, ExtractionError
-from newsroom_scraper.htmltext import (
+from newsroom_scraper.extraction.dates import Moment, parse_moment, utc_now_iso
+from newsroom_scraper.extraction.htmltext import (
     AttachmentRules,
     HtmlFragment,
     clean_url,

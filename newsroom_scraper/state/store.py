@@ -11,13 +11,20 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from weakref import WeakKeyDictionary
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from newsroom_scraper.items import dumps_record
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
+
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
 STATE_FILE = "state.sqlite3"
 
@@ -260,3 +267,38 @@ class SqliteStateStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+_stores: WeakKeyDictionary[Any, StateStore] = WeakKeyDictionary()
+
+
+def distributed(settings: BaseSettings) -> bool:
+    """The state and the items live in Redis (``REDIS_URL``; ``crawl --redis`` also sets the
+    shared scheduler, see :mod:`newsroom_scraper.distributed`): ``export`` writes the dataset."""
+    return bool(settings.get("REDIS_URL"))
+
+
+def store_for(crawler: Crawler) -> StateStore:
+    """The crawl's one state store (opened on first use, closed when the spider closes)."""
+    if crawler not in _stores:
+        store: StateStore
+        if distributed(crawler.settings):
+            from newsroom_scraper.state.redis_store import RedisStateStore
+
+            store = RedisStateStore.from_settings(crawler.settings)
+        else:
+            data_dir = Path(crawler.settings["NEWSROOM_DATA_DIR"])
+            store = SqliteStateStore(data_dir / STATE_FILE)
+        _stores[crawler] = store
+        crawler.signals.connect(store.close, signal=signals.engine_stopped, weak=False)
+    return _stores[crawler]
+
+
+def require_dataset(crawler: Crawler) -> None:
+    """Raise :class:`NotConfigured` unless this crawl keeps a dataset (the CLI's data directory or
+    Redis): a one-shot ``--out`` export and a plain ``scrapy crawl`` keep no state."""
+    settings = crawler.settings
+    if settings.get("NEWSROOM_OUTPUT") or not (
+        settings.get("NEWSROOM_DATA_DIR") or distributed(settings)
+    ):
+        raise NotConfigured  # one-shot export or plain `scrapy crawl`: no dataset

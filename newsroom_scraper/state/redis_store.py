@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, cast
 import redis
 
 from newsroom_scraper.items import dumps_record
-from newsroom_scraper.state import ArticleState, PassState
+from newsroom_scraper.state.store import ArticleState, PassState
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

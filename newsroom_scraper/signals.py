@@ -1,0 +1,16 @@
+"""The project's own Scrapy signals: how spiders, the report and the state talk without imports.
+
+A spider that meets a failure or a removed article sends a signal; whoever keeps the run's report
+or the dataset listens. Neither side imports the other, so a newsroom module never depends on
+the state package and the state package never names a site.
+"""
+
+from __future__ import annotations
+
+#: Sent with ``kind``, ``url`` and ``reason`` for every counted failure
+#: (see :func:`newsroom_scraper.report.report_error`).
+error_reported = object()
+
+#: Sent by spiders for an article URL answering 404 or 410, with ``url`` and ``status``.
+#: A receiver returns True when it knew the article (then it is not an error).
+article_gone = object()

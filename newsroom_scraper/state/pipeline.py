@@ -1,0 +1,128 @@
+"""The dataset pipeline: versions, bookkeeping and the dataset file, kept from the state.
+
+:class:`DatasetPipeline` gives every item its bookkeeping (``version``, ``first_seen``,
+``last_changed``, ``removed``), stores it, writes new and changed items to the run file, and at
+the end rebuilds ``<site>.jsonl`` from the state, atomically (with the state in Redis,
+``newsroom-scraper export`` does, once every worker is done). Articles that answer 404/410 are
+kept, marked ``removed`` (signal :data:`newsroom_scraper.signals.article_gone`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+
+from newsroom_scraper.extraction.dates import utc_now_iso
+from newsroom_scraper.items import dumps_record
+from newsroom_scraper.signals import article_gone
+from newsroom_scraper.state.files import atomic_write_lines
+from newsroom_scraper.state.runs import new_run_id, run_files, worker_name
+from newsroom_scraper.state.store import distributed, require_dataset, store_for
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class DatasetPipeline:
+    """Stores items in the state with their bookkeeping; rebuilds the dataset at the end."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.store = store_for(crawler)
+        folder = crawler.settings.get("NEWSROOM_DATA_DIR")
+        self.data_dir = Path(folder) if folder else None  # None: a Redis worker without run files
+        #: A worker of a distributed crawl writes its run files only: the dataset is exported.
+        self.distributed = distributed(crawler.settings)
+        self.run_id = crawler.settings.get("NEWSROOM_RUN_ID") or new_run_id()
+        if self.distributed and not crawler.settings.get("NEWSROOM_RUN_ID"):
+            self.run_id += f"-{worker_name(crawler.settings)}"
+        self.site = ""
+        self.run_file: BinaryIO | None = None
+        self.run_path: Path | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.on_article_gone, signal=article_gone)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        require_dataset(crawler)
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        self.site = spider.name
+        if self.data_dir is None:
+            return
+        self.run_path, _ = run_files(self.data_dir, self.site, self.run_id)
+        if self.distributed:
+            return  # no lock held, no dataset written: leftovers are the export's business
+        # A run killed while replacing the dataset leaves its temporary file; this run holds
+        # the data directory's lock, so no other run can be writing one now.
+        for leftover in self.data_dir.glob(f".{self.site}.jsonl.*.tmp"):
+            leftover.unlink(missing_ok=True)
+            logger.info("Removed %s, left by a run that was killed", leftover)
+
+    def write_run_line(self, record: dict[str, Any]) -> None:
+        """One unbuffered ``write`` per line: a killed run leaves whole lines only."""
+        if self.run_file is None:
+            if self.run_path is None:
+                return  # a Redis worker without a data directory: the record is in Redis
+            self.run_path.parent.mkdir(parents=True, exist_ok=True)
+            self.run_file = self.run_path.open("ab", buffering=0)
+        self.run_file.write((dumps_record(record) + "\n").encode("utf-8"))
+
+    def process_item(self, item: Any) -> Any:
+        record = dict(ItemAdapter(item))
+        now = utc_now_iso()
+        known = self.store.article_by_id(self.site, record["id"])
+        stats = self.crawler.stats
+        self.store.clear_failed(self.site, record["url"])
+        if known is not None and known.content_hash == record["content_hash"] and not known.removed:
+            self.store.touch_article(self.site, known.id, now)
+            stats.inc_value("dataset/unchanged")
+            return item
+        if known is None:
+            record.update(version=1, first_seen=now)
+            stats.inc_value("dataset/new")
+        else:
+            changed = known.content_hash != record["content_hash"]
+            record.update(version=known.version + int(changed), first_seen=known.first_seen)
+            stats.inc_value("dataset/updated")
+        record.update(last_changed=now, removed=False, removed_at=None)
+        self.store.save_article(self.site, record, now)
+        self.write_run_line(record)
+        return item
+
+    def on_article_gone(self, url: str, status: int) -> bool:
+        known = self.store.article_by_url(self.site, url)
+        if known is None:
+            return False
+        if not known.removed:
+            record = self.store.mark_removed(self.site, known.id, utc_now_iso())
+            self.write_run_line(record)
+            self.crawler.stats.inc_value("dataset/removed")
+        self.store.clear_failed(self.site, url)
+        return True
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.run_file is not None:
+            os.fsync(self.run_file.fileno())
+            self.run_file.close()
+        if self.distributed or self.data_dir is None:
+            self.crawler.stats.set_value("dataset/articles", self.store.count_articles(self.site))
+            return  # `newsroom-scraper export` writes the dataset, under the data-dir lock
+        dataset = self.data_dir / f"{self.site}.jsonl"
+        if not self.crawler.stats.get_value("downloader/response_count") and not dataset.exists():
+            logger.warning("Nothing was downloaded: no dataset is written")
+            return
+        count = atomic_write_lines(dataset, self.store.records(self.site))
+        self.crawler.stats.set_value("dataset/articles", count)
+        logger.info("Dataset %s: %d articles", dataset, count)
