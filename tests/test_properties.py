@@ -392,7 +392,8 @@ def test_europol_item_from_node_damaged_nodes(data):
     data.draw(node_damage(node))
     menus = menu_index(value) if isinstance(value, dict) and "App" in value else {}
     page_url = data.draw(st.one_of(st.just(seed.url), weird_strings))
-    assert_item_or_extraction_error(spider, lambda: item_from_node(spider, node, page_url, menus))
+    context = spider.page_context
+    assert_item_or_extraction_error(spider, lambda: item_from_node(context, node, page_url, menus))
 
 
 def article_node(**changes: Any) -> dict[str, Any]:
@@ -417,7 +418,8 @@ def test_europol_item_from_node_arbitrary_json(node, page_url):
     from newsroom_scraper.spiders.europol import item_from_node
 
     spider = spider_of("europol")
-    assert_item_or_extraction_error(spider, lambda: item_from_node(spider, node, page_url, {}))
+    context = spider.page_context
+    assert_item_or_extraction_error(spider, lambda: item_from_node(context, node, page_url, {}))
 
 
 #: Appended to a page's own URL (``og:url``, canonical link): whitespace, quotes, paths.

@@ -3,8 +3,11 @@
 The site is a React application: every page is a loading shell that embeds its data as JSON in
 ``<script>window.SERVER_DATA={...};</script>``. Articles are read from ``NodeLoader.node`` of
 that JSON (or, when a page has none, from the back end's ``/cms/api/node?url=<alias>``).
+Extraction is the page object :class:`EuropolPage`: a response and a page context in, the item
+out, no spider (``EuropolPage(response, EuropolSpider.offline_context()).to_item()``).
 
-Discovery, in ``auto`` mode: the newsroom page's embedded items, then the API listing pages
+Discovery is a state machine (:class:`Stage`, transitions named in :data:`TRANSITIONS` and
+counted in ``discovery/transitions/<name>``). In ``auto`` mode: the newsroom page's embedded items, then the API listing pages
 (``/cms/api/node?url=/media-press/newsroom&search=page=N``, counted from 0) until ``nodesCount``,
 a repeated page or an empty one; RSS (``/rss.xml``) for the newest items. When the listing stops
 answering, the crawl walks ``navigation.previous`` from the oldest article it gave, down to the
@@ -15,7 +18,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -26,6 +32,7 @@ from scrapy.http import Response, TextResponse
 from newsroom_scraper.errors import DISCOVERY, EXTRACTION, UNEXPECTED_SHAPE, ExtractionError
 from newsroom_scraper.extraction.dates import DateError, parse_moment
 from newsroom_scraper.extraction.htmltext import AttachmentRules
+from newsroom_scraper.extraction.page import NewsPage
 from newsroom_scraper.requests import ROLE, Role
 from newsroom_scraper.spiders.base import NewsroomSpider
 
@@ -33,6 +40,9 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
     from datetime import datetime
 
+    from twisted.python.failure import Failure
+
+    from newsroom_scraper.extraction.page import PageContext
     from newsroom_scraper.items import NewsItem
 
 PUBLIC_ORIGIN = "https://www.europol.europa.eu"
@@ -46,6 +56,8 @@ CORE_VOCABULARIES = ("crime_areas", "target_groups", "entities", "support_and_se
 
 #: Listing pages in a row that bring no article not seen before: the listing is looping.
 ENDLESS_AFTER = 5
+#: API listing pages past which the listing is taken for endless (about 100,000 articles).
+MAX_LISTING_PAGES = 10_000
 
 _SERVER_DATA_ASSIGNMENT = re.compile(r"window\.SERVER_DATA\s*=\s*")
 _JSON = json.JSONDecoder()
@@ -236,6 +248,203 @@ def listing_api_path(page: int) -> str:
     return f"{node_api_path(NEWSROOM_ALIAS)}&search={quote(f'page={page}', safe='')}"
 
 
+class NoEmbeddedNodeError(ExtractionError):
+    """A shell page without a readable ``window.SERVER_DATA`` node: the node API may serve it."""
+
+
+#: ``PageContext.cache`` key of the site menu's label -> URL index (the same on every shell).
+MENU_INDEX_CACHE = "europol/menu_index"
+#: Page hint: the response is a node API answer asked for an article shell that had no data.
+#: It carries no menu; the one read from the crawl's earlier shells applies to it.
+FOR_SHELL_WITHOUT_DATA = "for_shell_without_data"
+
+
+class EuropolPage(NewsPage):
+    """One Europol article: a shell page with ``window.SERVER_DATA``, or a ``/cms/api/node`` answer.
+
+    ``node`` raises :class:`NoEmbeddedNodeError` for a shell without data (the crawl then asks the
+    node API) and :class:`ExtractionError` for an API answer that is not a node; ``to_item``
+    reads the node; ``previous_url`` is the article's ``navigation.previous`` (discovery's chain).
+    """
+
+    @cached_property
+    def text(self) -> str:
+        response = self.response
+        if isinstance(response, TextResponse):
+            return response.text
+        return response.body.decode(errors="replace")
+
+    @property
+    def is_api_answer(self) -> bool:
+        """A JSON answer of the node API rather than a page shell."""
+        return self.text.lstrip().startswith("{")
+
+    @cached_property
+    def _node_and_menus(self) -> tuple[dict[str, Any], dict[str, str]]:
+        if self.is_api_answer:
+            node = node_from_api(self.text)
+            if self.context.hints.get(FOR_SHELL_WITHOUT_DATA):
+                return node, self.context.cache.get(MENU_INDEX_CACHE) or {}
+            return node, {}
+        try:
+            server_data = find_server_data(self.text)
+            node = node_of(server_data)
+        except ExtractionError as exc:
+            raise NoEmbeddedNodeError(exc.reason, exc.kind) from None
+        except self.page_errors as exc:
+            raise NoEmbeddedNodeError(
+                f"unreadable window.SERVER_DATA ({type(exc).__name__})"
+            ) from None
+        return node, self._site_menu(server_data)
+
+    def _site_menu(self, server_data: dict[str, Any]) -> dict[str, str]:
+        """The menu index, computed by the first shell of the crawl that carries a menu."""
+        cached: dict[str, str] | None = self.context.cache.get(MENU_INDEX_CACHE)
+        if cached is not None:
+            return cached
+        index = menu_index(server_data)
+        if index:
+            self.context.cache[MENU_INDEX_CACHE] = index
+        return index
+
+    @property
+    def node(self) -> dict[str, Any]:
+        """The article node (``NodeLoader.node``, or the node API's answer)."""
+        return self._node_and_menus[0]
+
+    def build_item(self) -> NewsItem:
+        node, menus = self._node_and_menus
+        return item_from_node(self.context, node, self.url, menus)
+
+    def previous_url(self) -> str | None:
+        """The public URL of ``navigation.previous`` (an alias, or an object carrying one)."""
+        navigation = self.node.get("navigation")
+        previous = alias_of(navigation.get("previous")) if isinstance(navigation, dict) else None
+        return self.context.public_url(canonical_alias(previous)) if previous else None
+
+
+def item_from_node(
+    context: PageContext, node: dict[str, Any], page_url: str, menus: dict[str, str]
+) -> NewsItem:
+    """An article node -> :class:`NewsItem`; :class:`ExtractionError` when the node is not one."""
+    if not isinstance(node, dict):
+        raise ExtractionError("the node is not a JSON object")
+    try:
+        return _item_from_node(context, node, page_url, menus)
+    except ExtractionError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
+        # A value of the wrong type or range somewhere in the node: the page, not the code.
+        raise ExtractionError(f"unusable node ({type(exc).__name__}: {exc})", EXTRACTION) from None
+
+
+def _item_from_node(
+    context: PageContext, node: dict[str, Any], page_url: str, menus: dict[str, str]
+) -> NewsItem:
+    missing = [key for key in ("id", "title", "published") if node.get(key) in (None, "")]
+    if missing:
+        raise ExtractionError(f"article node without {', '.join(missing)}")
+    if not isinstance(node.get("body", ""), str | None):
+        raise ExtractionError("article node body is not a string")
+    alias = node.get("alias")
+    url = (
+        context.public_url(canonical_alias(alias))
+        if isinstance(alias, str) and alias.strip()
+        else context.public_url(canonical_alias(page_url))
+    )
+    if not context.site.is_site_url(url) or urlsplit(url).scheme != "https":
+        raise ExtractionError(f"the article's URL {url!r} is not on the site")
+    loader = context.new_loader(url)
+    loader.add_value("id", f"europol:{_node_id(node['id'])}")
+    loader.add_value("url", url)
+    loader.add_value("title", node["title"] if isinstance(node["title"], str) else None)
+    loader.add_value("published", node["published"])
+    loader.add_value("content_type", _article_type(node.get("articleType")))
+    if isinstance(node.get("type"), str):
+        loader.add_fallback("content_type", "node_type", node["type"].replace("_", " ").title())
+    loader.add_value("lead", _string(node.get("introduction")))
+    loader.add_fallback("lead", "summary", _string(node.get("summary")))
+    loader.add_body(_string(node.get("body")))
+    loader.add_value("taxonomy", _taxonomy(context, node, loader, menus))
+    loader.add_value("language", _string(node.get("langcode")))
+    loader.add_fallback("language", "site_default", "en")
+    try:
+        item = loader.load_item()
+    except ValueError as exc:
+        raise ExtractionError(str(exc).split("\n")[-1] or repr(exc)) from None
+    for field_name in ("title", "content_type"):
+        if not item.get(field_name):
+            raise ExtractionError(f"article node without a usable {field_name}")
+    return item
+
+
+# -- discovery: an explicit state machine ------------------------------------------------------
+
+
+class Stage(StrEnum):
+    """Where Europol discovery stands (``discovery/state`` in the stats).
+
+    ::
+
+        STARTING --begin_listing--> LISTING --finish_listing--> DONE
+        STARTING --await_chain_start--> WAITING_FOR_CHAIN_START          (discovery=chain)
+        LISTING --await_chain_start--> WAITING_FOR_CHAIN_START           (listing broke, RSS due)
+        LISTING | WAITING_FOR_CHAIN_START --start_chain--> CHAINING --finish_chain--> DONE
+        LISTING | WAITING_FOR_CHAIN_START --give_up--> DONE              (no way on: reported)
+
+    RSS is not a stage: in ``auto`` mode it runs beside the listing, gives the newest articles
+    and, when the listing breaks before any article is known, the chain's start.
+    """
+
+    STARTING = "starting"
+    #: Walking the listing: the newsroom page's embedded items, then the API listing pages.
+    LISTING = "listing"
+    #: The chain needs its first article: from RSS, else from the newsroom's first item.
+    WAITING_FOR_CHAIN_START = "waiting_for_chain_start"
+    #: Walking ``navigation.previous`` down to the newsroom's first article (one walker).
+    CHAINING = "chaining"
+    #: No listing page or chain link will be asked for any more (RSS articles may still come).
+    DONE = "done"
+
+
+#: Transition name -> (the stages it may leave, the stage it enters).
+TRANSITIONS: Final[dict[str, tuple[frozenset[Stage], Stage]]] = {
+    "begin_listing": (frozenset({Stage.STARTING}), Stage.LISTING),
+    "await_chain_start": (
+        frozenset({Stage.STARTING, Stage.LISTING}),
+        Stage.WAITING_FOR_CHAIN_START,
+    ),
+    "start_chain": (frozenset({Stage.LISTING, Stage.WAITING_FOR_CHAIN_START}), Stage.CHAINING),
+    "finish_listing": (frozenset({Stage.LISTING}), Stage.DONE),
+    "give_up": (frozenset({Stage.LISTING, Stage.WAITING_FOR_CHAIN_START}), Stage.DONE),
+    "finish_chain": (frozenset({Stage.CHAINING}), Stage.DONE),
+}
+
+
+class DiscoveryStateError(RuntimeError):
+    """A transition from a stage it cannot leave: a bug of the spider, never of the site."""
+
+
+@dataclass
+class DiscoveryProgress:
+    """What discovery has learnt so far: the facts its transitions decide on."""
+
+    #: Listing entries read (within the window), claimed or not.
+    listing_entries: int = 0
+    #: The last article the listing gave: where the chain continues if the listing breaks.
+    oldest_listed: str | None = None
+    #: The newest article of the RSS feed: the chain's start when the listing gave nothing.
+    newest_from_rss: str | None = None
+    #: RSS answered or failed: it will not give a chain start any more.
+    rss_over: bool = False
+    #: Signatures (entry URLs) of the API listing pages read: a repeated page ends the listing.
+    listing_pages: set[str] = field(default_factory=set)
+    #: API listing pages in a row that brought no new article.
+    pages_without_new: int = 0
+    #: Articles linked into the chain: a URL met twice is a cycle.
+    chained: set[str] = field(default_factory=set)
+
+
 class EuropolSpider(NewsroomSpider):
     """Europol newsroom: press releases and news since 2007."""
 
@@ -247,29 +456,69 @@ class EuropolSpider(NewsroomSpider):
     attachment_rules = AttachmentRules(
         file_path_prefixes=("/cms/sites/default/files/", "/sites/default/files/")
     )
+    page_class = EuropolPage
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.chained: set[str] = set()
-        self.listing_entries_seen = 0
-        self.oldest_listed: str | None = None
-        self.newest_from_rss: str | None = None
-        self.listing_pages: set[str] = set()
-        self.menu_index: dict[str, str] | None = None
-        self.chain_started = False
-        self.waiting_for_chain_start = False
-        self.rss_done = False
-        self.pages_without_new = 0
-        self.max_listing_pages = 10_000
+        self.stage = Stage.STARTING
+        self.progress = DiscoveryProgress()
 
-    # -- discovery ----------------------------------------------------------------------------
+    # -- the state machine: named transitions ------------------------------------------------------
+
+    def _transition(self, name: str) -> None:
+        sources, target = TRANSITIONS[name]
+        if self.stage not in sources:
+            raise DiscoveryStateError(f"{name} from {self.stage.value}")
+        self.logger.debug("Discovery: %s -> %s (%s)", self.stage.value, target.value, name)
+        self.stage = target
+        self.inc_stat(f"discovery/transitions/{name}")
+        self.set_stat("discovery/state", target.value)
+
+    def begin_listing(self) -> scrapy.Request:
+        """STARTING -> LISTING: the newsroom page first (its embedded items, then the API)."""
+        self._transition("begin_listing")
+        self.set_stat("discovery/path", "listing")
+        return self.newsroom_request()
+
+    def await_chain_start(self) -> None:
+        """-> WAITING_FOR_CHAIN_START: RSS (due, or asked now) will name the chain's start."""
+        if self.stage is Stage.STARTING:
+            self.set_stat("discovery/path", "chain")
+        self._transition("await_chain_start")
+
+    def start_chain(self, url: str, already_claimed: bool = False) -> scrapy.Request | None:
+        """-> CHAINING from ``url``; None (and DONE) when the chain ends at once."""
+        self._transition("start_chain")
+        return self.follow_chain(url, already_claimed)
+
+    def finish_listing(self) -> None:
+        """LISTING -> DONE: the listing reached its end (or the window's, or the limit)."""
+        self._transition("finish_listing")
+
+    def give_up(self, url: str | None = None, reason: str | None = None) -> None:
+        """-> DONE without a chain: nothing to walk from (a counted error when ``reason``)."""
+        if url and reason:
+            self.report(DISCOVERY, url, reason)
+        self._transition("give_up")
+
+    def finish_chain(self, why: str) -> None:
+        """CHAINING -> DONE: at the first article, a cycle, the window's start or a failure."""
+        self.logger.info("Chain ends: %s", why)
+        self._transition("finish_chain")
+
+    def set_stat(self, key: str, value: Any) -> None:
+        if getattr(self, "crawler", None) is not None:
+            self.crawler.stats.set_value(key, value)
+
+    # -- requests -------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         mode = self.params.discovery
-        self.crawler.stats.set_value("discovery/mode", mode)
-        if mode in {"auto", "listing"}:
-            self.crawler.stats.set_value("discovery/path", "listing")
-            yield self.newsroom_request()
+        self.set_stat("discovery/mode", mode)
+        if mode == "chain":
+            self.await_chain_start()  # before RSS is even asked: its answer starts the chain
+        else:
+            yield self.begin_listing()
         if mode in {"auto", "chain"}:
             yield scrapy.Request(
                 self.public_url(RSS_PATH),
@@ -277,9 +526,6 @@ class EuropolSpider(NewsroomSpider):
                 errback=self.rss_failed,
                 meta={ROLE: Role.FEED},
             )
-        if mode == "chain":
-            self.crawler.stats.set_value("discovery/path", "chain")
-            self.waiting_for_chain_start = True
 
     def newsroom_request(self) -> scrapy.Request:
         return scrapy.Request(
@@ -297,8 +543,32 @@ class EuropolSpider(NewsroomSpider):
             meta={"listing_page": page, ROLE: Role.LISTING},
         )
 
+    def article_request(
+        self, url: str, chain: bool = False, chain_only: bool = False
+    ) -> scrapy.Request:
+        """An article (``chain``: a link of the chain; ``chain_only``: fetched again only for
+        its previous link, its item already came from the listing)."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.chain_link_failed if chain else self.on_request_error,
+            meta={
+                "chain": chain,
+                "chain_only": chain_only,
+                ROLE: Role.CHAINED_ARTICLE if chain else Role.ARTICLE,
+            },
+            dont_filter=chain_only,
+        )
+
+    def is_article_url(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.hostname in self.public_hosts and parts.path.startswith(ARTICLE_PREFIX)
+
+    # -- the listing ----------------------------------------------------------------------------
+
     def parse_newsroom(self, response: Response) -> Iterator[scrapy.Request]:
-        """The newsroom page: its embedded items (if any), then the API listing from page 0."""
+        """The newsroom page: its embedded items, then the API listing from page 0; when the
+        chain waits for its start (RSS gave none), the newsroom's first item."""
         self.inc_stat("discovery/listing_embedded/pages")
         items: list[Any] = []
         try:
@@ -308,22 +578,28 @@ class EuropolSpider(NewsroomSpider):
                     items.extend(block["items"])
         except (ExtractionError, AttributeError, TypeError) as exc:
             self.logger.warning("No embedded listing at %s: %s", response.url, exc)
-        if self.params.discovery == "chain":
-            yield from self.start_chain_from_entries(items, response.url)
+        if self.stage is Stage.WAITING_FOR_CHAIN_START:
+            aliases = (_entry_url(e) for e in items if isinstance(e, dict))
+            first = next((alias for alias in aliases if alias), None)
+            if first is None:
+                self.give_up(response.url, "no article to start the chain from")
+                return
+            yield from _some(self.start_chain(self.public_url(canonical_alias(first))))
             return
         yield from self.listing_entries(items, "listing_embedded")
         yield self.listing_api_request(0)
 
-    def newsroom_failed(self, failure: Any) -> Iterator[scrapy.Request]:
+    def newsroom_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         self.logger.warning("Newsroom page failed: %s", failure.getErrorMessage())
-        if self.params.discovery == "chain":
-            self.report(DISCOVERY, self.public_url(NEWSROOM_ALIAS), "no start for the chain")
+        if self.stage is Stage.WAITING_FOR_CHAIN_START:
+            self.give_up(self.public_url(NEWSROOM_ALIAS), "no start for the chain")
             return
         yield self.listing_api_request(0)
 
     def parse_listing_api(self, response: Response) -> Iterator[scrapy.Request]:
         """One API listing page; the next one until the listing ends."""
         page = int(response.meta["listing_page"])
+        progress = self.progress
         self.inc_stat("discovery/listing_api/pages")
         try:
             data = json.loads(response.text)["listing"]["data"]
@@ -331,45 +607,53 @@ class EuropolSpider(NewsroomSpider):
             if not isinstance(nodes, list):
                 raise TypeError("listing.data.nodes is not a list")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            yield from self.listing_ended(response.url, f"unexpected listing shape: {exc!r}")
+            yield from self.listing_broken(response.url, f"unexpected listing shape: {exc!r}")
             return
         total = data.get("nodesCount")
         per_page = data.get("nodesPerPage") or len(nodes)
         signature = json.dumps([_entry_url(n) for n in nodes if isinstance(n, dict)])
-        if not nodes and page == 0 and not self.listing_entries_seen:
-            yield from self.listing_ended(response.url, "the listing returned nothing at all")
+        if not nodes and page == 0 and not progress.listing_entries:
+            yield from self.listing_broken(response.url, "the listing returned nothing at all")
             return
         if not nodes and isinstance(total, int) and page * _int(per_page, 1) < total:
             reason = f"listing page {page} is empty although nodesCount is {total}"
-            yield from self.listing_ended(response.url, reason, final=False)
+            yield from self.listing_broken(response.url, reason, final=False)
             return
-        if not nodes or signature in self.listing_pages:
+        if not nodes or signature in progress.listing_pages:
             self.logger.info("Listing ends at page %d (empty or repeated)", page)
+            self.finish_listing()
             return
-        self.listing_pages.add(signature)
+        progress.listing_pages.add(signature)
         claimed_before = len(self.claimed_articles)
         yield from self.listing_entries(nodes, "listing_api")
-        self.pages_without_new = (
-            0 if len(self.claimed_articles) > claimed_before else self.pages_without_new + 1
+        progress.pages_without_new = (
+            0 if len(self.claimed_articles) > claimed_before else progress.pages_without_new + 1
         )
         if isinstance(total, int) and (page + 1) * _int(per_page, len(nodes)) >= total:
+            self.finish_listing()
             return
         if self.limit_reached or self.past_since(nodes):
+            self.finish_listing()
             return
-        if page + 1 >= self.max_listing_pages or self.pages_without_new >= ENDLESS_AFTER:
+        if page + 1 >= MAX_LISTING_PAGES or progress.pages_without_new >= ENDLESS_AFTER:
             reason = (
                 f"listing still going at page {page + 1} "
-                f"({self.pages_without_new} pages without a new article): endless pagination?"
+                f"({progress.pages_without_new} pages without a new article): endless pagination?"
             )
-            yield from self.listing_ended(response.url, reason, final=False)
+            yield from self.listing_broken(response.url, reason, final=False)
             return
         yield self.listing_api_request(page + 1)
 
-    def listing_api_failed(self, failure: Any) -> Iterator[scrapy.Request]:
-        yield from self.listing_ended(failure.request.url, failure.getErrorMessage(), final=False)
+    def listing_api_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
+        yield from self.listing_broken(request.url, failure.getErrorMessage(), final=False)
 
-    def listing_ended(self, url: str, reason: str, final: bool = True) -> Iterator[scrapy.Request]:
-        """The API listing stopped answering: in ``auto`` mode walk the chain from there on."""
+    def listing_broken(self, url: str, reason: str, final: bool = True) -> Iterator[scrapy.Request]:
+        """The API listing stopped answering (``final``: answered with a shape we cannot read).
+
+        ``auto`` walks the chain from the oldest article listed (or RSS's newest, or waits for
+        RSS); ``listing`` reports it and stops.
+        """
         public = self.public_url(urlsplit(url)._replace(scheme="", netloc="").geturl())
         if final or self.params.discovery == "listing":
             self.report(UNEXPECTED_SHAPE if final else DISCOVERY, public, reason)
@@ -377,15 +661,16 @@ class EuropolSpider(NewsroomSpider):
             self.logger.warning("Listing API does not answer (%s): %s", public, reason)
         self.inc_stat("discovery/listing_api/failed")
         if self.params.discovery != "auto":
+            self.give_up()
             return
-        self.crawler.stats.set_value("discovery/path", "listing+chain")
-        start = self.oldest_listed or self.newest_from_rss
+        self.set_stat("discovery/path", "listing+chain")
+        start = self.progress.oldest_listed or self.progress.newest_from_rss
         if start:
-            yield from self.chain_to(start, already_claimed=True)
-        elif not self.rss_done:
-            self.waiting_for_chain_start = True
+            yield from _some(self.start_chain(start, already_claimed=True))
+        elif not self.progress.rss_over:
+            self.await_chain_start()
         else:
-            self.report(DISCOVERY, public, "neither the listing nor RSS gave an article")
+            self.give_up(public, "neither the listing nor RSS gave an article")
 
     def listing_entries(self, entries: list[Any], source: str) -> Iterator[scrapy.Request]:
         for entry in entries:
@@ -400,8 +685,8 @@ class EuropolSpider(NewsroomSpider):
             if published is not None and self.params.before_since(published):
                 continue
             url = self.public_url(canonical_alias(alias))
-            self.oldest_listed = url
-            self.listing_entries_seen += 1
+            self.progress.oldest_listed = url
+            self.progress.listing_entries += 1
             if self.claim_article(url):
                 self.inc_stat(f"discovery/{source}/articles")
                 yield self.article_request(url)
@@ -420,22 +705,23 @@ class EuropolSpider(NewsroomSpider):
         dates = [self.entry_published(e) for e in entries if isinstance(e, dict)]
         return bool(dates) and all(d is not None and self.params.before_since(d) for d in dates)
 
+    # -- RSS --------------------------------------------------------------------------------------
+
     def parse_rss(self, response: Response) -> Iterator[scrapy.Request]:
-        """The newest items (no dates in this feed); in ``chain`` mode, the chain's start."""
-        self.rss_done = True
+        """The newest items (no dates in this feed); the chain's start when it waits for one."""
+        self.progress.rss_over = True
         self.inc_stat("discovery/rss/pages")
         links = [link.strip() for link in response.xpath("//item/link/text()").getall()]
         links = [self.public_url(canonical_alias(link)) for link in links if link]
         if links:
-            self.newest_from_rss = links[0]
-        if self.waiting_for_chain_start:
-            self.waiting_for_chain_start = False
+            self.progress.newest_from_rss = links[0]
+        if self.stage is Stage.WAITING_FOR_CHAIN_START:
             if links:
-                yield from self.chain_to(links[0])
+                yield from _some(self.start_chain(links[0]))
             elif self.params.discovery == "chain":
-                yield self.newsroom_request()
+                yield self.newsroom_request()  # still waiting: the newsroom's first item
             else:
-                self.report(DISCOVERY, response.url, "neither the listing nor RSS gave an article")
+                self.give_up(response.url, "neither the listing nor RSS gave an article")
             return
         if self.params.since or self.params.until:
             return  # undated entries: the listing brings what the window wants
@@ -444,74 +730,58 @@ class EuropolSpider(NewsroomSpider):
                 self.inc_stat("discovery/rss/articles")
                 yield self.article_request(url)
 
-    def rss_failed(self, failure: Any) -> Iterator[scrapy.Request]:
-        self.rss_done = True
+    def rss_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self.progress.rss_over = True
         self.logger.warning("RSS failed: %s", failure.getErrorMessage())
-        if self.waiting_for_chain_start:
-            self.waiting_for_chain_start = False
+        if self.stage is Stage.WAITING_FOR_CHAIN_START:
             if self.params.discovery == "chain":
-                yield self.newsroom_request()
+                yield self.newsroom_request()  # still waiting: the newsroom's first item
             else:
-                self.report(DISCOVERY, failure.request.url, "no listing and no RSS")
+                request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+                self.give_up(request.url, "no listing and no RSS")
 
-    def start_chain_from_entries(self, entries: list[Any], url: str) -> Iterator[scrapy.Request]:
-        aliases = [_entry_url(e) for e in entries if isinstance(e, dict)]
-        first = next((alias for alias in aliases if alias), None)
-        if first is None:
-            self.report(DISCOVERY, url, "no article to start the chain from")
-            return
-        yield from self.chain_to(self.public_url(canonical_alias(first)))
+    # -- the chain --------------------------------------------------------------------------------
 
-    def chain_to(self, url: str, already_claimed: bool = False) -> Iterator[scrapy.Request]:
-        """Schedule ``url`` as a link of the ``navigation.previous`` chain."""
-        if url in self.chained:
+    def follow_chain(self, url: str, already_claimed: bool = False) -> scrapy.Request | None:
+        """The request for ``url`` as the chain's next link; None (and DONE) where it ends."""
+        progress = self.progress
+        if url in progress.chained:
             self.inc_stat("discovery/chain/cycles")
-            return
-        self.chain_started = True
-        self.chained.add(url)
+            self.finish_chain(f"{url} was linked before (a cycle)")
+            return None
+        progress.chained.add(url)
         if self.claim_article(url):
             self.inc_stat("discovery/chain/articles")
-            yield self.article_request(url, chain=True)
-        elif (already_claimed or url in self.claimed_articles) and not self.limit_reached:
+            return self.article_request(url, chain=True)
+        if (already_claimed or url in self.claimed_articles) and not self.limit_reached:
             # Already fetched for the listing: fetch again only to read its previous link.
-            yield self.article_request(url, chain=True, chain_only=True)
+            return self.article_request(url, chain=True, chain_only=True)
+        self.finish_chain("the limit is reached")
+        return None
 
-    def article_request(
-        self, url: str, chain: bool = False, chain_only: bool = False
-    ) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=self.parse_article,
-            errback=self.on_request_error,
-            meta={
-                "chain": chain,
-                "chain_only": chain_only,
-                ROLE: Role.CHAINED_ARTICLE if chain else Role.ARTICLE,
-            },
-            dont_filter=chain_only,
-        )
+    def chain_link_failed(self, failure: Failure) -> None:
+        """A link of the chain could not be fetched: reported, and the walk ends there."""
+        self.on_request_error(failure)
+        self.finish_chain("a link could not be fetched")
 
-    def is_article_url(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.hostname in self.public_hosts and parts.path.startswith(ARTICLE_PREFIX)
-
-    # -- articles -----------------------------------------------------------------------------
+    # -- articles ---------------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[NewsItem | scrapy.Request]:
         """An article page: the item from its embedded node, or the node API as a fallback."""
         if response.meta.get("chain"):
             self.inc_stat("discovery/chain/pages")
+        page = self.article_page(response)
         try:
-            server_data = find_server_data(response.text)
-            node = node_of(server_data)
-        except ExtractionError as exc:
+            page.node  # noqa: B018  # read here: a shell without data goes to the node API
+        except NoEmbeddedNodeError as exc:
             self.inc_stat("europol/node_api_fallback")
             self.logger.info("%s: %s; asking the node API", response.url, exc.reason)
             yield self.node_api_request(response, exc.reason)
             return
-        if self.menu_index is None:
-            self.menu_index = menu_index(server_data)
-        yield from self.item_and_previous(response, node)
+        yield from self.item_and_previous(response, page)
+
+    def article_page(self, response: Response, **hints: Any) -> EuropolPage:
+        return cast("EuropolPage", self.page(response, **hints))
 
     def node_api_request(self, response: Response, reason: str) -> scrapy.Request:
         alias = urlsplit(response.url).path
@@ -528,20 +798,25 @@ class EuropolSpider(NewsroomSpider):
             dont_filter=True,
         )
 
-    def node_api_failed(self, failure: Any) -> None:
+    def node_api_failed(self, failure: Failure) -> None:
         """The page had no data and the node API gave none either: the article is lost."""
-        meta = failure.request.meta
+        meta = failure.request.meta  # type: ignore[attr-defined]  # set by Scrapy
         self.report(
             UNEXPECTED_SHAPE,
             meta["article_url"],
             f"page without the expected data ({meta['page_problem']}); "
             f"node API failed: {failure.getErrorMessage()}",
         )
+        if meta.get("chain"):
+            self.finish_chain("a link could not be read")
 
     def parse_node_api(self, response: Response) -> Iterator[NewsItem | scrapy.Request]:
         article_url = response.meta["article_url"]
+        page = self.article_page(
+            response.replace(url=article_url), **{FOR_SHELL_WITHOUT_DATA: True}
+        )
         try:
-            node = node_from_api(response.text)
+            page.node  # noqa: B018
         except ExtractionError as exc:
             self.report(
                 UNEXPECTED_SHAPE,
@@ -549,98 +824,39 @@ class EuropolSpider(NewsroomSpider):
                 f"page without the expected data ({response.meta['page_problem']}); "
                 f"node API: {exc.reason}",
             )
+            if response.meta.get("chain"):
+                self.finish_chain("a link could not be read")
             return
-        yield from self.item_and_previous(response.replace(url=article_url), node)
+        yield from self.item_and_previous(response, page)
 
     def item_and_previous(
-        self, response: Response, node: dict[str, Any]
+        self, response: Response, page: EuropolPage
     ) -> Iterator[NewsItem | scrapy.Request]:
+        """The article's item (within the window, unless only its link was wanted), then, for a
+        link of the chain, the previous article."""
         try:
-            item = self.item_from_node(node, response.url)
+            item: NewsItem | None = page.to_item()
         except ExtractionError as exc:
-            self.extraction_failed(response.url, exc)
+            self.extraction_failed(page.url, exc)
             item = None
         within = item is not None and self.in_window(item)
         if item is not None and within and not response.meta.get("chain_only"):
             yield item
-        if response.meta.get("chain") and not self.older_than_since(item):
-            previous = alias_of((node.get("navigation") or {}).get("previous"))
-            if previous:
-                yield from self.chain_to(self.public_url(canonical_alias(previous)))
-            else:
-                self.logger.info("Chain ends at %s (no previous article)", response.url)
-
-    def item_from_node(self, node: dict[str, Any], page_url: str) -> NewsItem:
-        return item_from_node(self, node, page_url, self.menu_index or {})
-
-    def extract(self, response: Response) -> NewsItem:
-        """A saved page (shell with SERVER_DATA, or a node API answer) -> item."""
-        text = (
-            response.text
-            if isinstance(response, TextResponse)
-            else response.body.decode(errors="replace")
-        )
-        if text.lstrip().startswith("{"):
-            return item_from_node(self, node_from_api(text), response.url, {})
-        server_data = find_server_data(text)
-        if self.menu_index is None:  # the same menu on every page: index it once
-            self.menu_index = menu_index(server_data)
-        return item_from_node(self, node_of(server_data), response.url, self.menu_index)
+        if not response.meta.get("chain"):
+            return
+        if self.older_than_since(item):
+            self.finish_chain(f"{page.url} is older than since")
+            return
+        previous = page.previous_url()
+        if previous is None:
+            self.finish_chain(f"{page.url} has no previous article")
+            return
+        yield from _some(self.follow_chain(previous))
 
 
-def item_from_node(
-    spider: NewsroomSpider, node: dict[str, Any], page_url: str, menus: dict[str, str]
-) -> NewsItem:
-    """An article node -> :class:`NewsItem`; :class:`ExtractionError` when the node is not one."""
-    if not isinstance(node, dict):
-        raise ExtractionError("the node is not a JSON object")
-    try:
-        return _item_from_node(spider, node, page_url, menus)
-    except ExtractionError:
-        raise
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as exc:
-        # A value of the wrong type or range somewhere in the node: the page, not the code.
-        raise ExtractionError(f"unusable node ({type(exc).__name__}: {exc})", EXTRACTION) from None
-
-
-def _item_from_node(
-    spider: NewsroomSpider, node: dict[str, Any], page_url: str, menus: dict[str, str]
-) -> NewsItem:
-    missing = [key for key in ("id", "title", "published") if node.get(key) in (None, "")]
-    if missing:
-        raise ExtractionError(f"article node without {', '.join(missing)}")
-    if not isinstance(node.get("body", ""), str | None):
-        raise ExtractionError("article node body is not a string")
-    alias = node.get("alias")
-    url = (
-        spider.public_url(canonical_alias(alias))
-        if isinstance(alias, str) and alias.strip()
-        else spider.public_url(canonical_alias(page_url))
-    )
-    if not spider.is_site_url(url) or urlsplit(url).scheme != "https":
-        raise ExtractionError(f"the article's URL {url!r} is not on the site")
-    loader = spider.new_loader(url)
-    loader.add_value("id", f"europol:{_node_id(node['id'])}")
-    loader.add_value("url", url)
-    loader.add_value("title", node["title"] if isinstance(node["title"], str) else None)
-    loader.add_value("published", node["published"])
-    loader.add_value("content_type", _article_type(node.get("articleType")))
-    if isinstance(node.get("type"), str):
-        loader.add_fallback("content_type", "node_type", node["type"].replace("_", " ").title())
-    loader.add_value("lead", _string(node.get("introduction")))
-    loader.add_fallback("lead", "summary", _string(node.get("summary")))
-    loader.add_body(_string(node.get("body")))
-    loader.add_value("taxonomy", _taxonomy(spider, node, loader, menus))
-    loader.add_value("language", _string(node.get("langcode")))
-    loader.add_fallback("language", "site_default", "en")
-    try:
-        item = loader.load_item()
-    except ValueError as exc:
-        raise ExtractionError(str(exc).split("\n")[-1] or repr(exc)) from None
-    for field in ("title", "content_type"):
-        if not item.get(field):
-            raise ExtractionError(f"article node without a usable {field}")
-    return item
+def _some(request: scrapy.Request | None) -> Iterator[scrapy.Request]:
+    if request is not None:
+        yield request
 
 
 def _node_id(value: Any) -> str:
@@ -669,7 +885,7 @@ def _article_type(value: Any) -> str | None:
 
 
 def _taxonomy(
-    spider: NewsroomSpider, node: dict[str, Any], loader: Any, menus: dict[str, str]
+    context: PageContext, node: dict[str, Any], loader: Any, menus: dict[str, str]
 ) -> dict[str, list[dict[str, str | None]]]:
     """Every list of ``{title, ...}`` objects: attachments by their key, all others taxonomy."""
     taxonomy: dict[str, list[dict[str, str | None]]] = {name: [] for name in CORE_VOCABULARIES}
@@ -687,12 +903,12 @@ def _taxonomy(
             target = _entry_url(entry)
             if attachment_kind:
                 if target:
-                    loader.add_attachment(attachment_kind, title, spider.public_url(target))
+                    loader.add_attachment(attachment_kind, title, context.public_url(target))
                 continue
             if target is None and title is not None:
                 target = menus.get(_label_key(title))
             bucket = taxonomy.setdefault(vocabulary_name(key), [])
-            term = {"label": title, "url": spider.public_url(target) if target else None}
+            term = {"label": title, "url": context.public_url(target) if target else None}
             if term not in bucket:
                 bucket.append(term)
     return taxonomy
