@@ -6,12 +6,13 @@ that JSON (or, when a page has none, from the back end's ``/cms/api/node?url=<al
 Extraction is the page object :class:`EuropolPage`: a response and a page context in, the item
 out, no spider (``EuropolPage(response, EuropolSpider.offline_context()).to_item()``).
 
-Discovery is a state machine (:class:`Stage`, transitions named in :data:`TRANSITIONS` and
-counted in ``discovery/transitions/<name>``). In ``auto`` mode: the newsroom page's embedded items, then the API listing pages
-(``/cms/api/node?url=/media-press/newsroom&search=page=N``, counted from 0) until ``nodesCount``,
-a repeated page or an empty one; RSS (``/rss.xml``) for the newest items. When the listing stops
-answering, the crawl walks ``navigation.previous`` from the oldest article it gave, down to the
-first article of the newsroom. ``discovery=chain`` walks from the newest article only.
+Discovery is a state machine (:class:`Stage`; the transitions named in :data:`TRANSITIONS` are
+counted in ``discovery/transitions/<name>``). In ``auto`` mode: the newsroom page's embedded
+items, then the API listing pages (``/cms/api/node?url=/media-press/newsroom&search=page=N``,
+counted from 0) until ``nodesCount``, a repeated page or an empty one; RSS (``/rss.xml``) for the
+newest items. When the listing stops answering, the crawl walks ``navigation.previous`` (an alias,
+or an object carrying one) from the oldest article it gave, down to the first article of the
+newsroom. ``discovery=chain`` walks from the newest article only (RSS's, else the newsroom's).
 """
 
 from __future__ import annotations
