@@ -71,7 +71,9 @@ class Article:
     def alias(self) -> str:
         return NEWS_PREFIX + self.slug
 
-    def node(self) -> dict[str, Any]:
+    def node(self, plain_previous: bool = False) -> dict[str, Any]:
+        """``plain_previous``: ``navigation.previous`` as the alias itself, not an object
+        carrying it (both shapes are allowed by the site file)."""
         node: dict[str, Any] = {
             "id": self.node_id,
             "type": "article",
@@ -84,8 +86,11 @@ class Article:
             "articleType": {"title": self.article_type},
         }
         node.update(self.extra)
+        previous: str | dict[str, str] | None = self.previous
+        if self.previous and not plain_previous:
+            previous = {"alias": self.previous}
         node["navigation"] = {
-            "previous": {"alias": self.previous} if self.previous else None,
+            "previous": previous,
             "next": self.next,
         }
         return node
@@ -315,9 +320,11 @@ def build_site(
     rss: bool = True,
     legacy_rss_links: bool = True,
     app_padding_kb: int = 20,
+    plain_previous: bool = False,
 ) -> MirrorSite:
     """The mirror. ``embedded``: items in the newsroom shell; ``api_listing=False``: no API
-    listing at all (404); ``api_fails_from_page``: pages from there on answer 500."""
+    listing at all (404); ``api_fails_from_page``: pages from there on answer 500;
+    ``plain_previous``: ``navigation.previous`` is a plain alias string in every node."""
     articles = default_articles() if articles is None else articles
     site = MirrorSite(name="europol")
     app = app_block(app_padding_kb)
@@ -336,14 +343,16 @@ def build_site(
         add_api_listing(site, articles, per_page, api_fails_from_page)
     for article in articles:
         server_data = (
-            {"App": app, "NodeLoader": {"node": article.node()}} if article.embedded else None
+            {"App": app, "NodeLoader": {"node": article.node(plain_previous)}}
+            if article.embedded
+            else None
         )
         site.add(
             article.alias, Page(body=shell(article.title, server_data, PUBLIC + article.alias))
         )
         site.add(
             node_api_key(article.alias),
-            Page(body=json.dumps(article.node()).encode(), content_type=JSON_TYPE),
+            Page(body=json.dumps(article.node(plain_previous)).encode(), content_type=JSON_TYPE),
         )
         site.redirect("/newsroom/news/" + article.slug, PUBLIC + article.alias)
     if rss:
