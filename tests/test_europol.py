@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections import Counter
+from collections import Counter, deque
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from newsroom_scraper.errors import ExtractionError
-from newsroom_scraper.mirror import MirrorServer, Page
+from newsroom_scraper.extract import response_for
+from newsroom_scraper.extraction.page import PageContext
+from newsroom_scraper.mirror import MirrorServer, MirrorSite, Page
 from newsroom_scraper.pipelines import validation_errors
+from newsroom_scraper.requests import ROLE, Role
+from newsroom_scraper.signals import error_reported
 from newsroom_scraper.spiders.europol import (
+    FOR_SHELL_WITHOUT_DATA,
+    MENU_INDEX_CACHE,
+    TRANSITIONS,
+    DiscoveryStateError,
+    EuropolPage,
+    EuropolSpider,
+    NoEmbeddedNodeError,
+    Stage,
     canonical_alias,
     find_server_data,
     listing_api_path,
     node_api_path,
     vocabulary_name,
 )
-from tests.conftest import shared_folder
-from tests.helpers import run_cli, run_crawl
+from tests.helpers import SHARED, CrawlResult, need, run_cli, run_crawl
 from tests.mirrors import europol as mirror
 from tests.reference import read_reference, squash
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PUBLIC = "https://www.europol.europa.eu"
 
@@ -97,6 +119,299 @@ def test_legacy_aliases_become_canonical_without_touching_the_slug():
     assert canonical_alias("/media-press/newsroom/news/x") == "/media-press/newsroom/news/x"
 
 
+# -- the page object: a response and a context in, the item out, no spider ----------------------
+
+
+def mirror_response(site: MirrorSite, path: str, url: str | None = None) -> Response:
+    """The mirror's answer for ``path`` as a response of the public site (no server)."""
+    return response_for(page_body(site, path), url or PUBLIC + path)
+
+
+def page_body(site: MirrorSite, path: str) -> bytes:
+    page = site.get(path)
+    assert page is not None, path
+    return page.body
+
+
+def test_page_object_reads_shells_and_node_api_answers_alike(europol_site):
+    reference = mirror.reference_article()
+    context = EuropolSpider.offline_context()
+    from_shell = EuropolPage(mirror_response(europol_site, reference.alias), context).to_item()
+    from_api = EuropolPage(
+        mirror_response(
+            europol_site, mirror.node_api_key(reference.alias), PUBLIC + reference.alias
+        ),
+        context,
+    ).to_item()
+    assert from_shell["id"] == from_api["id"] == "europol:3817"
+    for field in ("url", "title", "published", "lead", "body", "body_html", "links", "attachments"):
+        assert from_shell[field] == from_api[field], field
+
+
+def test_page_object_counts_fallbacks_through_the_context(europol_site):
+    counted: Counter[str] = Counter()
+
+    def count(key: str, number: int = 1) -> None:
+        counted[key] += number
+
+    context = PageContext(EuropolSpider.site_info(), stats=count)
+    article = next(a for a in mirror.default_articles() if a.node_id == 9003)
+    item = EuropolPage(mirror_response(europol_site, article.alias), context).to_item()
+    assert item["lead"] == "No introduction: the summary is the lead."
+    assert counted["fallback/lead/summary"] == 1
+
+
+def test_shell_without_data_raises_the_error_the_spider_falls_back_on(europol_site):
+    article = next(a for a in mirror.default_articles() if not a.embedded)
+    page = EuropolPage(
+        mirror_response(europol_site, article.alias), EuropolSpider.offline_context()
+    )
+    with pytest.raises(NoEmbeddedNodeError, match=r"0 window\.SERVER_DATA"):
+        page.to_item()
+    with pytest.raises(NoEmbeddedNodeError):
+        page.node  # noqa: B018
+    assert issubclass(NoEmbeddedNodeError, ExtractionError), "extract reports it as any other"
+
+
+def test_site_menu_is_indexed_once_and_lent_to_node_api_answers_of_the_crawl(europol_site):
+    article = next(a for a in mirror.default_articles() if a.node_id == 9002)  # Cybercrime, no URL
+    context = EuropolSpider.offline_context()
+    api = mirror_response(europol_site, mirror.node_api_key(article.alias), PUBLIC + article.alias)
+    assert EuropolPage(api, context).to_item()["taxonomy"]["crime_areas"][0]["url"] is None
+    EuropolPage(mirror_response(europol_site, article.alias), context).to_item()
+    assert context.cache[MENU_INDEX_CACHE]["cybercrime"] == "/crime-areas/cybercrime"
+    alone = EuropolPage(api, context).to_item()  # a node API file read on its own: no menu
+    assert alone["taxonomy"]["crime_areas"][0]["url"] is None
+    crawl = EuropolPage(api, context.with_hints(**{FOR_SHELL_WITHOUT_DATA: True})).to_item()
+    assert crawl["taxonomy"]["crime_areas"] == [
+        {"label": "Cybercrime", "url": PUBLIC + "/crime-areas/cybercrime"}
+    ]
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_previous_link_is_read_as_a_string_or_an_object(plain):
+    newer, older = mirror.link_chain(mirror.generate_articles(2))
+    site = mirror.build_site([newer, older], plain_previous=plain)
+    node = json.loads(page_body(site, mirror.node_api_key(newer.alias)))
+    assert isinstance(node["navigation"]["previous"], str if plain else dict)
+    context = EuropolSpider.offline_context()
+    assert EuropolPage(mirror_response(site, newer.alias), context).previous_url() == (
+        PUBLIC + older.alias
+    )
+    assert EuropolPage(mirror_response(site, older.alias), context).previous_url() is None
+
+
+# -- discovery as a state machine, driven by hand-made responses (no crawl) -------------------
+
+
+class Discovery:
+    """An EuropolSpider on a crawler that never runs: requests are answered from a mirror site
+    in this process, callbacks and errbacks called by hand, reports collected."""
+
+    def __init__(self, site, **arguments: str) -> None:
+        self.site = site
+        crawler = get_crawler(EuropolSpider)
+        self.spider = EuropolSpider.from_crawler(crawler, **arguments)
+        self.stats = crawler.stats
+        self.reports: list[tuple[str, str]] = []
+        crawler.signals.connect(self.on_error, signal=error_reported, weak=False)
+        self.requests: list[Request] = []
+        self.items: list[Any] = []
+
+    def on_error(self, kind: str, url: str, reason: str) -> None:
+        self.reports.append((kind, reason))
+
+    def start(self) -> list[Request]:
+        async def collect() -> list[Request]:
+            return [request async for request in self.spider.start()]
+
+        return asyncio.run(collect())
+
+    def answer(self, request: Request) -> Response | Failure:
+        url = request.url
+        for _ in range(5):  # redirects
+            parts = urlsplit(url)
+            page = self.site.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+            if page is None or page.status not in {301, 302}:
+                break
+            url = urljoin(url, page.headers["Location"])
+        if page is None:
+            page = Page(status=404, body=b"not found", content_type="text/plain")
+        kind = (
+            XmlResponse if "xml" in page.content_type
+            else TextResponse if "json" in page.content_type or "text/plain" in page.content_type
+            else HtmlResponse
+        )  # fmt: skip
+        headers = {"Content-Type": page.content_type}
+        response = kind(url, status=page.status, body=page.body, headers=headers, request=request)
+        if page.status != 200:
+            failure = Failure(HttpError(response, "Ignoring non-200 response"))  # type: ignore[no-untyped-call]
+            failure.request = request  # type: ignore[attr-defined]  # as Scrapy does
+            return failure
+        return response
+
+    def feed(self, request: Request) -> list[Request]:
+        """Answer one request; the requests its callback (or errback) gives."""
+        self.requests.append(request)
+        answer = self.answer(request)
+        if isinstance(answer, Failure):
+            assert request.errback is not None
+            out = request.errback(answer)
+        else:
+            assert request.callback is not None
+            out = request.callback(answer)
+        following: list[Request] = []
+        for value in out or []:
+            (following if isinstance(value, Request) else self.items).append(value)
+        return following
+
+    def run(self, requests: list[Request] | None = None, limit: int = 1000) -> None:
+        """Answer every request, breadth first, until discovery asks for nothing more."""
+        queue = deque(self.start() if requests is None else requests)
+        while queue:
+            assert len(self.requests) < limit, "discovery does not end"
+            queue.extend(self.feed(queue.popleft()))
+        ids = [item["id"] for item in self.items]
+        assert len(ids) == len(set(ids)), "an article was given twice"
+
+    def transitions(self) -> dict[str, int]:
+        prefix = "discovery/transitions/"
+        return {
+            key.removeprefix(prefix): value
+            for key, value in self.stats.get_stats().items()
+            if key.startswith(prefix)
+        }
+
+    def stage(self) -> Stage:
+        return self.spider.stage
+
+    def roles(self) -> Counter[str]:
+        return Counter(str(request.meta.get(ROLE)) for request in self.requests)
+
+
+def item_ids(items: list[Any]) -> set[str]:
+    return {item["id"] for item in items}
+
+
+def test_state_machine_auto_lists_everything_and_never_chains():
+    discovery = Discovery(mirror.build_site())
+    newsroom, rss = discovery.start()
+    assert (newsroom.meta[ROLE], rss.meta[ROLE]) == (Role.LISTING, Role.FEED)
+    assert discovery.stage() is Stage.LISTING
+    discovery.run([newsroom, rss])
+    assert discovery.stage() is Stage.DONE
+    assert discovery.transitions() == {"begin_listing": 1, "finish_listing": 1}
+    assert discovery.stats.get_value("discovery/state") == "done"
+    assert item_ids(discovery.items) == expected_ids()
+    assert Role.CHAINED_ARTICLE not in discovery.roles()
+    assert discovery.reports == []
+
+
+def test_state_machine_chain_mode_waits_for_rss_then_walks_previous():
+    discovery = Discovery(mirror.build_site(), discovery="chain")
+    (rss,) = discovery.start()
+    assert rss.meta[ROLE] == Role.FEED
+    assert discovery.stage() is Stage.WAITING_FOR_CHAIN_START
+    (first,) = discovery.feed(rss)
+    assert discovery.stage() is Stage.CHAINING
+    assert (first.meta[ROLE], first.url) == (
+        Role.CHAINED_ARTICLE, PUBLIC + mirror.default_articles()[0].alias
+    )  # fmt: skip
+    discovery.run([first])
+    assert discovery.stage() is Stage.DONE
+    assert discovery.transitions() == {"await_chain_start": 1, "start_chain": 1, "finish_chain": 1}
+    assert item_ids(discovery.items) == expected_ids()
+    articles = [r for r in discovery.requests if r.callback == discovery.spider.parse_article]
+    assert {r.meta[ROLE] for r in articles} == {Role.CHAINED_ARTICLE}
+    assert discovery.roles()[Role.LISTING] == 0
+
+
+def test_state_machine_chain_mode_walks_plain_string_previous_links():
+    discovery = Discovery(mirror.build_site(plain_previous=True), discovery="chain")
+    discovery.run()
+    assert item_ids(discovery.items) == expected_ids()
+    assert discovery.stats.get_value("discovery/chain/articles") == len(mirror.default_articles())
+
+
+def test_state_machine_listing_broken_part_way_continues_from_the_oldest_listed():
+    discovery = Discovery(mirror.build_site(api_fails_from_page=1))
+    newsroom, rss = discovery.start()
+    listing = discovery.feed(newsroom)
+    assert [r.meta[ROLE] for r in listing] == [Role.ARTICLE] * 5 + [Role.LISTING]
+    page_0 = discovery.feed(listing[-1])
+    assert [r.meta[ROLE] for r in page_0] == [Role.LISTING]  # page 0 repeats the embedded five
+    chain = discovery.feed(page_0[0])  # page 1 answers 500
+    assert discovery.stage() is Stage.CHAINING
+    (link,) = chain
+    assert link.url == PUBLIC + mirror.default_articles()[4].alias
+    assert (link.meta[ROLE], link.meta["chain_only"], link.dont_filter) == (
+        Role.CHAINED_ARTICLE, True, True
+    )  # fmt: skip
+    assert discovery.stats.get_value("discovery/path") == "listing+chain"
+    discovery.run([rss, *listing[:-1], link])
+    assert item_ids(discovery.items) == expected_ids()
+    assert discovery.stage() is Stage.DONE
+    assert discovery.transitions() == {"begin_listing": 1, "start_chain": 1, "finish_chain": 1}
+
+
+def test_state_machine_no_listing_waits_for_rss_to_start_the_chain():
+    discovery = Discovery(mirror.build_site(embedded=0, api_listing=False))
+    newsroom, rss = discovery.start()
+    (page_0,) = discovery.feed(newsroom)
+    assert discovery.feed(page_0) == []  # 404: nothing listed, RSS not answered yet
+    assert discovery.stage() is Stage.WAITING_FOR_CHAIN_START
+    (first,) = discovery.feed(rss)  # the newest article starts the chain, no RSS articles
+    assert (first.meta[ROLE], discovery.stage()) == (Role.CHAINED_ARTICLE, Stage.CHAINING)
+    discovery.run([first])
+    assert item_ids(discovery.items) == expected_ids()
+    assert discovery.transitions() == {
+        "begin_listing": 1, "await_chain_start": 1, "start_chain": 1, "finish_chain": 1
+    }  # fmt: skip
+
+
+def test_state_machine_gives_up_loudly_without_listing_or_rss():
+    discovery = Discovery(mirror.build_site(embedded=0, api_listing=False, rss=False))
+    discovery.run()
+    assert discovery.items == []
+    assert discovery.stage() is Stage.DONE
+    assert discovery.transitions() == {"begin_listing": 1, "give_up": 1}
+    assert ("discovery", "neither the listing nor RSS gave an article") in discovery.reports
+
+
+def test_state_machine_chain_mode_without_rss_starts_from_the_newsroom():
+    discovery = Discovery(mirror.build_site(rss=False), discovery="chain")
+    (rss,) = discovery.start()
+    (newsroom,) = discovery.feed(rss)
+    assert newsroom.meta[ROLE] == Role.LISTING
+    assert discovery.stage() is Stage.WAITING_FOR_CHAIN_START
+    (first,) = discovery.feed(newsroom)
+    assert (first.meta[ROLE], discovery.stage()) == (Role.CHAINED_ARTICLE, Stage.CHAINING)
+    discovery.run([first])
+    assert item_ids(discovery.items) == expected_ids()
+
+
+def test_state_machine_chain_cycle_ends_the_walk():
+    articles = mirror.link_chain(mirror.generate_articles(3))
+    articles[-1].previous = articles[0].alias  # the oldest links back to the newest
+    discovery = Discovery(mirror.build_site(articles), discovery="chain")
+    discovery.run()
+    assert item_ids(discovery.items) == expected_ids(articles)
+    assert discovery.stats.get_value("discovery/chain/cycles") == 1
+    assert discovery.transitions()["finish_chain"] == 1
+
+
+def test_state_machine_refuses_a_transition_from_the_wrong_stage():
+    discovery = Discovery(mirror.build_site())
+    with pytest.raises(DiscoveryStateError, match="finish_chain from starting"):
+        discovery.spider.finish_chain("no chain yet")
+    assert set(TRANSITIONS) == {
+        "begin_listing", "await_chain_start", "start_chain", "finish_listing", "give_up",
+        "finish_chain",
+    }  # fmt: skip
+    reachable = {target for _, target in TRANSITIONS.values()} | {Stage.STARTING}
+    assert reachable == set(Stage)
+
+
 # -- a crawl of the default mirror ----------------------------------------------------------------
 
 
@@ -110,11 +425,11 @@ def items_by_id(default_crawl):
     return {item["id"]: item for item in default_crawl.items}
 
 
-def expected_ids(articles=None):
+def expected_ids(articles: list[mirror.Article] | None = None) -> set[str]:
     return {mirror.expected_id(a) for a in (articles or mirror.default_articles())}
 
 
-def assert_complete(result, articles=None):
+def assert_complete(result: CrawlResult, articles: list[mirror.Article] | None = None) -> None:
     ids = [item["id"] for item in result.items]
     assert Counter(ids).most_common(1)[0][1] == 1, "an article was written twice"
     assert set(ids) == expected_ids(articles)
@@ -128,6 +443,8 @@ def test_crawl_yields_every_article_once_valid_with_public_urls(default_crawl):
     assert_complete(default_crawl)
     stats = default_crawl.stats
     assert stats["discovery/path"] == "listing"
+    assert stats["discovery/state"] == "done"
+    assert "discovery/transitions/start_chain" not in stats
     assert stats["discovery/listing_embedded/pages"] == 1
     assert stats["discovery/listing_api/pages"] >= 1
     assert stats["discovery/rss/pages"] == 1
@@ -144,22 +461,43 @@ def test_output_is_newest_first_with_stable_key_order(default_crawl):
     assert "\\u20ac" not in default_crawl.output.read_text("utf-8"), "ensure_ascii must be off"
 
 
-def test_reference_article_carries_all_of_its_content(items_by_id):
-    reference = read_reference(
-        shared_folder("reference") / "europol-no-safe-shores-for-migrant-smugglers.txt"
-    )
+REFERENCE_FILE = "europol-no-safe-shores-for-migrant-smugglers.txt"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file or folder of ../shared: a skip saying why when absent, a failure with CI=true."""
+    path = SHARED.joinpath(*parts)
+    need(path.exists(), f"{path} is absent: these tests read the real pages kept in ../shared")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return read_reference(shared_path("reference", REFERENCE_FILE))
+
+
+def test_reference_file_reads_as_eight_paragraphs_and_two_attachments(reference):
+    assert len(reference.paragraphs) == 8
+    assert reference.paragraphs[4].endswith(
+        "The United Nations Office on Drugs and Crime – Regional Office for West Africa "
+        "highlighted the challenges and opportunities in cooperation with countries in the region."
+    ), "the line break inside the fifth paragraph is read back into it"
+    assert len(reference.attachments) == 2
+    assert reference.published_date == date(2019, 11, 27)
+
+
+def test_reference_article_carries_all_of_its_content(items_by_id, reference):
     item = items_by_id[mirror.expected_id(mirror.reference_article())]
     assert item["title"].upper() == reference.title
-    assert item["published_date"] == date(2019, 11, 27).isoformat()
-    assert reference.date == "27 Nov 2019"
+    assert item["published_date"] == reference.published_date.isoformat()
     assert item["content_type"] == reference.content_type
     assert item["lead"] == reference.lead
-    body = squash(item["body"])
-    position = 0
-    for paragraph in reference.paragraphs:
-        found = body.find(paragraph, position)
-        assert found >= 0, f"body paragraph missing or out of order: {paragraph[:60]}"
-        position = found + len(paragraph)
+    # The body, paragraph by paragraph, exactly: the eight paragraphs, then the two attachment
+    # links the reader saw under them. Missing, extra, repeated or reordered text fails.
+    body = [squash(paragraph) for paragraph in item["body"].split("\n\n")]
+    assert len(reference.paragraphs) == 8
+    assert body[:8] == reference.paragraphs
+    assert body == reference.paragraphs + reference.attachments
     link_texts = [squash(link["text"]) for link in item["links"]]
     for text in reference.link_texts:
         assert any(text in link for link in link_texts), f"link {text!r} missing"
@@ -268,6 +606,22 @@ def test_forced_chain_path_walks_previous_from_the_newest(serve, tmp_path):
     assert result.stats["discovery/path"] == "chain"
     assert result.stats["discovery/chain/articles"] == len(mirror.default_articles())
     assert not any("search=page" in path for path in server.requests)
+    assert result.stats["discovery/state"] == "done"
+    assert result.stats["discovery/transitions/start_chain"] == 1
+
+
+def test_chain_walks_previous_links_given_as_plain_strings(serve, tmp_path):
+    """``navigation.previous`` as the alias itself (allowed by the site file), in every node."""
+    server = serve(plain_previous=True)
+    node = json.loads(
+        page_body(server.site, mirror.node_api_key(mirror.default_articles()[0].alias))
+    )
+    assert isinstance(node["navigation"]["previous"], str)
+    result = run_crawl("europol", server.origin, tmp_path, "--discovery", "chain")
+    assert result.exit_code == 0, result.stderr
+    assert_complete(result)
+    assert result.stats["discovery/chain/articles"] == len(mirror.default_articles())
+    assert result.stats["discovery/transitions/finish_chain"] == 1
 
 
 def test_listing_failing_part_way_continues_along_the_chain(serve, tmp_path):
@@ -277,6 +631,7 @@ def test_listing_failing_part_way_continues_along_the_chain(serve, tmp_path):
     assert_complete(result)
     assert result.stats["discovery/path"] == "listing+chain"
     assert result.stats["discovery/chain/articles"] > 0
+    assert result.stats["discovery/transitions/start_chain"] == 1
 
 
 def test_no_listing_at_all_starts_the_chain_from_rss(serve, tmp_path):
@@ -369,8 +724,8 @@ def test_extract_prints_items_and_reports_bad_files(tmp_path, europol_site):
 
 
 def test_extract_reads_the_real_capture_and_samples():
-    real = sorted(shared_folder("sites", "europol-real").glob("*.html"))
-    samples = shared_folder("sites", "europol-samples")
+    real = sorted(shared_path("sites", "europol-real").glob("*.html"))
+    samples = shared_path("sites", "europol-samples")
     done = run_cli("extract", "--site", "europol", *map(str, real),
                    str(samples / "article-page.html"), str(samples / "article-node.json"))  # fmt: skip
     assert done.returncode == 0, done.stderr
