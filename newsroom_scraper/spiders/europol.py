@@ -283,7 +283,13 @@ class EuropolPage(NewsPage):
     @cached_property
     def _node_and_menus(self) -> tuple[dict[str, Any], dict[str, str]]:
         if self.is_api_answer:
-            node = node_from_api(self.text)
+            try:
+                node = node_from_api(self.text)
+            except ExtractionError:
+                raise
+            except self.page_errors as exc:
+                reason = f"unreadable node API answer ({type(exc).__name__})"
+                raise ExtractionError(reason) from None
             if self.context.hints.get(FOR_SHELL_WITHOUT_DATA):
                 return node, self.context.cache.get(MENU_INDEX_CACHE) or {}
             return node, {}
@@ -321,7 +327,12 @@ class EuropolPage(NewsPage):
         """The public URL of ``navigation.previous`` (an alias, or an object carrying one)."""
         navigation = self.node.get("navigation")
         previous = alias_of(navigation.get("previous")) if isinstance(navigation, dict) else None
-        return self.context.public_url(canonical_alias(previous)) if previous else None
+        if previous is None:
+            return None
+        try:
+            return self.context.public_url(canonical_alias(previous))
+        except ValueError:  # not a URL at all (``http://[``): the chain cannot go on from here
+            return None
 
 
 def item_from_node(
