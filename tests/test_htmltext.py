@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import lxml.etree
+import lxml.html
 import pytest
 
-from newsroom_scraper.extraction.htmltext import AttachmentRules, HtmlFragment
+from newsroom_scraper.extraction.htmltext import (
+    AttachmentRules,
+    HtmlFragment,
+    element_text,
+    html_text,
+    inline_text,
+)
 
 BASE = "https://www.example.org/news/a"
 RULES = AttachmentRules(file_path_prefixes=("/sites/default/files/",))
@@ -84,3 +92,33 @@ def test_broken_or_empty_fragments_give_text_without_raising(html):
     fragment = HtmlFragment(html, BASE)
     assert isinstance(fragment.text(), str)
     assert isinstance(fragment.html(), str)
+
+
+def test_text_of_a_page_nested_deeper_than_the_recursion_limit():
+    depth = 5_000
+    root = lxml.etree.Element("div")
+    element = root
+    for index in range(depth):
+        element = lxml.etree.SubElement(element, "p" if index % 2 else "span")
+        element.text = "w"
+    assert inline_text(root) == "w" * depth
+    assert element_text(root).replace(" ", "") == "w" * depth
+
+
+def test_inline_text_joins_text_nodes_and_leaves_out_what_hides_them():
+    root = lxml.html.fromstring(
+        '<div class="x"><ul><li>one<ul><li>sub</li></ul></li></ul><!-- c -->'
+        "<script>no</script><span class='sr'>label</span><b> two  </b>three</div>"
+    )
+    assert inline_text(root) == "onesublabel two three"
+    hidden = inline_text(root, lambda e: e.tag == "script" or e.get("class") == "sr")
+    assert hidden == "onesub two three"
+    assert inline_text(root, lambda e: e.tag == "b") == "onesubnolabelthree"
+    assert inline_text(root.find(".//li"), lambda e: e.tag == "ul") == "", "an ancestor hides it"
+
+
+def test_layout_of_cells_breaks_and_dropped_elements():
+    assert html_text("<table><tr><td>a</td><td>b</td></tr><tr><th>c</th></tr></table>") == (
+        "a b\nc"
+    )
+    assert html_text("a<br>b<br><br>c<noscript>x</noscript><template>y</template>") == "a\nb\nc"

@@ -98,6 +98,16 @@ def test_json_ld_blocks_are_read_as_raw_text_and_broken_ones_skipped():
     assert json_ld_objects(body) == [{"headline": "A &amp; B"}, [1, 2]]
 
 
+def test_json_ld_in_a_comment_or_a_broken_tag_is_not_json_ld():
+    block = ld({"@type": "NewsArticle", "headline": "hidden", "url": ARTICLE})
+    commented = page(f"<!-- {block} -->")
+    assert json_ld_objects(commented) == []
+    assert page_own_url(commented) is None
+    assert PageMetadata(commented).ld == []
+    in_attribute = page(body=f'<time datetime="{block}">x</time>')
+    assert PageMetadata(in_attribute).ld == [], "the tree sees an attribute, not a script"
+
+
 def test_find_ld_goes_through_lists_and_graphs_depth_first():
     data = [
         {"@type": "WebSite"},
@@ -165,7 +175,7 @@ def test_json_ld_article_values():
     assert metadata.ld_first("datePublished") == "2024-02-01T10:30:00+00:00"
     assert metadata.ld_all("articleSection") == ["Education", "Funding"]
     assert metadata.ld_first("url") is None, "the article has none; the WebPage's is the own URL"
-    assert metadata.own_urls == {"json_ld": ARTICLE}
+    assert metadata.own_urls() == {"json_ld": ARTICLE}
 
 
 def test_microdata_time_and_first_h1():
@@ -182,6 +192,9 @@ def test_nothing_is_read_until_asked_for():
     metadata = PageMetadata(GOVUK_LIKE)
     assert metadata.meta("og:title")
     assert set(vars(metadata)) == {"body", "encoding", "root", "metas"}, "JSON-LD not parsed yet"
+    assert metadata.declared_url("canonical") is None
+    assert "ld" not in vars(metadata), "the own URL reads the JSON-LD only for its last source"
+    assert metadata.declared_url("json_ld") == ARTICLE
 
 
 def test_empty_and_broken_pages_have_no_metadata():
@@ -200,7 +213,7 @@ def test_page_encoding_is_used_for_bytes():
         + ld({"headline": "Caf\xe9", "@type": "Article"}).replace("\\u00e9", "\xe9")
     ).decode("utf-8")
     metadata = PageMetadata(body.encode("latin-1"), encoding="latin-1")
-    assert metadata.own_urls["canonical"] == "https://www.example.org/caf\xe9"
+    assert metadata.own_urls()["canonical"] == "https://www.example.org/caf\xe9"
     assert metadata.ld_first("headline") == "Caf\xe9"
 
 
@@ -231,7 +244,7 @@ def test_real_europarl_pages(name):
     url, og_title, keywords, microdata = EUROPARL[name]
     body = shared_folder("sites", "europarl-pages").joinpath(name).read_bytes()
     metadata = PageMetadata(body)
-    assert metadata.own_urls == {"canonical": url, "og_url": url}
+    assert metadata.own_urls() == {"canonical": url, "og_url": url}
     assert page_own_url(body) == url
     assert metadata.meta("og:title") == og_title
     assert metadata.meta("og:type") == "article"
@@ -250,7 +263,7 @@ def test_real_europol_shell():
     body = next(folder.glob("*.html")).read_bytes()
     url = "https://www.europol.europa.eu/work-with-us/careers/open-vacancies/vacancy/1080"
     metadata = PageMetadata(body)
-    assert metadata.own_urls == {"canonical": url, "og_url": url, "json_ld": url}
+    assert metadata.own_urls() == {"canonical": url, "og_url": url, "json_ld": url}
     assert [data["@type"] for data in metadata.ld] == [
         "Organization",
         "WebSite",

@@ -18,8 +18,10 @@ on the 96-103 KB real Europarl pages, against 0.07 ms (Europol) and 0.7-1.3 ms (
 parse the page with lxml and query ``//link[@rel='canonical']``; ``extract`` would parse every
 Europarl page twice. So the fast byte path stays, and it is the only one.
 
-**JSON-LD** is read from the bytes too (the ``<script type="application/ld+json">`` blocks,
-found by a plain byte search): the own URL needs it, and it spares an XPath over the whole tree.
+**JSON-LD** is read from the parsed tree (:attr:`PageMetadata.ld`, only when a field needs it),
+as browsers and extruct see it: a block inside a comment or inside a broken tag is no JSON-LD.
+:func:`page_own_url`, on a page not parsed yet, finds the blocks by a byte search instead
+(:func:`json_ld_objects`: comments skipped; its last source, after canonical and ``og:url``).
 
 **Why not extruct** (0.18.0, measured on the two real Europarl pages, CPU, best of 5 x 50):
 
@@ -49,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import lxml.etree
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterator
 
 #: schema.org types whose object is "the article" of a page: ``Article`` and the subtypes
 #: newsrooms use (a press release is most often a ``NewsArticle``).
@@ -94,18 +96,27 @@ _LD_OPEN = re.compile(
 _SCRIPT_CLOSE = re.compile(rb"</script", re.IGNORECASE)
 
 
+def declared_url(
+    body: bytes, source: str, encoding: str = "utf-8", ld: list[Any] | None = None
+) -> str | None:
+    """The page's own URL as one source declares it (:data:`OWN_URL_SOURCES`): the first
+    ``<link rel=canonical href>`` or ``<meta property=og:url content>`` (HTML entities decoded),
+    or the ``url`` of the JSON-LD article, else of the JSON-LD ``WebPage``. ``ld``: the page's
+    JSON-LD when the caller has read it already (else it is read from the bytes)."""
+    if source == "json_ld":
+        return ld_string(_ld_page_url(json_ld_objects(body, encoding) if ld is None else ld))
+    keyword, patterns = _OWN_URL_PATTERNS[source]
+    return _attribute_url(body, keyword, patterns, encoding)
+
+
 def own_url_candidates(body: bytes, encoding: str = "utf-8") -> Iterator[tuple[str, str]]:
-    """``(source, url)`` of each declaration of the page's own URL, in :data:`OWN_URL_SOURCES`
-    order, lazily (a source is only searched when the caller asks for the next one): the first
-    ``<link rel=canonical href>``, ``<meta property=og:url content>`` (HTML entities decoded),
-    then the ``url`` of the JSON-LD article, else of the JSON-LD ``WebPage``."""
-    for source, (keyword, patterns) in _OWN_URL_PATTERNS.items():
-        url = _attribute_url(body, keyword, patterns, encoding)
+    """``(source, url)`` of each declaration of the page's own URL (:func:`declared_url`), in
+    :data:`OWN_URL_SOURCES` order, lazily: a source is only searched when the caller asks for
+    the next one."""
+    for source in OWN_URL_SOURCES:
+        url = declared_url(body, source, encoding)
         if url is not None:
             yield source, url
-    url = ld_string(_ld_page_url(json_ld_objects(body, encoding)))
-    if url is not None:
-        yield "json_ld", url
 
 
 def page_own_url(body: bytes) -> str | None:
@@ -131,14 +142,17 @@ def _attribute_url(
 
 
 def json_ld_objects(body: bytes, encoding: str = "utf-8") -> list[Any]:
-    """The parsed content of every ``<script type="application/ld+json">``, page order; a block
-    that is not JSON is skipped. Script content is raw text in HTML: no entity to decode."""
+    """The parsed content of every ``<script type="application/ld+json">`` of a page not parsed
+    yet, page order; a block that is not JSON, or inside a comment, is skipped. Script content is
+    raw text in HTML: no entity to decode. (A parsed page reads its scripts from the tree:
+    :attr:`PageMetadata.ld`; a script that a broken page hides inside another tag is only seen
+    here.)"""
     found: list[Any] = []
     position = body.find(_LD_KEYWORD)
     while position >= 0:
         tag_start = body.rfind(b"<", 0, position)
         opening = _LD_OPEN.match(body, tag_start) if tag_start >= 0 else None
-        if opening is None:
+        if opening is None or _in_comment(body, tag_start):
             position = body.find(_LD_KEYWORD, position + len(_LD_KEYWORD))
             continue
         closing = _SCRIPT_CLOSE.search(body, opening.end())
@@ -147,6 +161,10 @@ def json_ld_objects(body: bytes, encoding: str = "utf-8") -> list[Any]:
             found.append(json.loads(body[opening.end() : end].decode(encoding, "replace")))
         position = body.find(_LD_KEYWORD, end)
     return found
+
+
+def _in_comment(body: bytes, position: int) -> bool:
+    return body.rfind(b"<!--", 0, position) > body.rfind(b"-->", 0, position)
 
 
 def find_ld(data: Any, types: frozenset[str] = ARTICLE_TYPES) -> dict[str, Any] | None:
@@ -183,6 +201,7 @@ def ld_string(value: Any) -> str | None:
 # -- everything else, from the parsed page ---------------------------------------------------------
 
 _METAS = lxml.etree.XPath("//meta")
+_JSON_LD = lxml.etree.XPath("//script[@type='application/ld+json']/text()")
 _H1 = lxml.etree.XPath("//h1")
 _TIME_VALUES = lxml.etree.XPath("//time/@datetime")
 _HTML_LANG = lxml.etree.XPath("/html/@lang")
@@ -218,19 +237,23 @@ class PageMetadata:
 
     @cached_property
     def root(self) -> lxml.etree._Element:
-        parser = lxml.etree.HTMLParser(recover=True, encoding=self.encoding)
-        root = lxml.etree.fromstring(self.body.strip() or b"<html/>", parser=parser)
+        parser = lxml.etree.HTMLParser(recover=True, encoding="utf-8")
+        text = self.body.decode(self.encoding, "replace").strip().replace("\x00", "")
+        root = lxml.etree.fromstring(text.encode("utf-8") or b"<html/>", parser=parser)
         return root if root is not None else lxml.etree.fromstring(b"<html/>", parser=parser)
 
     # -- the own URL ---------------------------------------------------------------------------
 
-    @cached_property
-    def own_urls(self) -> dict[str, str]:
-        """Every declaration of the page's own URL by source (:func:`own_url_candidates`)."""
-        return dict(own_url_candidates(self.body, self.encoding))
+    def declared_url(self, source: str) -> str | None:
+        """The page's own URL as ``source`` declares it (:func:`declared_url`; the JSON-LD is
+        this page's :attr:`ld`)."""
+        ld = self.ld if source == "json_ld" else None
+        return declared_url(self.body, source, self.encoding, ld)
 
-    def own_url(self) -> str | None:
-        return next((url for _, url in own_url_candidates(self.body, self.encoding)), None)
+    def own_urls(self) -> dict[str, str]:
+        """Every declaration of the page's own URL by source, :data:`OWN_URL_SOURCES` order."""
+        found = {source: self.declared_url(source) for source in OWN_URL_SOURCES}
+        return {source: url for source, url in found.items() if url is not None}
 
     # -- <meta> --------------------------------------------------------------------------------
 
@@ -270,8 +293,15 @@ class PageMetadata:
 
     @cached_property
     def ld(self) -> list[Any]:
-        """Every JSON-LD block of the page, parsed (:func:`json_ld_objects`)."""
-        return json_ld_objects(self.body, self.encoding)
+        """The content of every ``<script type="application/ld+json">`` of the parsed page,
+        page order; a block that is not JSON is skipped."""
+        found = []
+        for text in _JSON_LD(self.root):
+            try:
+                found.append(json.loads(text))
+            except ValueError:
+                continue
+        return found
 
     @cached_property
     def article(self) -> dict[str, Any]:
@@ -311,8 +341,3 @@ class PageMetadata:
         """The text of the page's first ``<h1>``, whatever its class."""
         headings = _H1(self.root)
         return text(headings[0]) if headings else None
-
-
-def first_of(values: Iterable[tuple[str, Any]]) -> tuple[str, Any] | None:
-    """The first ``(source, value)`` whose value is not empty."""
-    return next(((s, v) for s, v in values if v not in (None, "", [], {})), None)

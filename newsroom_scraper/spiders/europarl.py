@@ -690,10 +690,9 @@ class EuroparlPage(NewsPage):
         return None
 
     def _url_candidates(self) -> Iterator[tuple[str, str | None]]:
-        declared = self.metadata.own_urls  # one cheap byte search (see its module)
-        yield "og_url", declared.get("og_url")
-        yield "canonical", declared.get("canonical")
-        yield "json_ld", declared.get("json_ld")
+        """Lazily, in order: later sources are only read when the earlier ones gave nothing."""
+        for source in ("og_url", "canonical", "json_ld"):
+            yield source, self.metadata.declared_url(source)
         yield "page_url", self.url
 
     def language(self, release: ReleaseRef) -> str:
