@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -267,7 +267,8 @@ def inline_text(element: lxml.etree._Element, hides: Hides = drops_text) -> str:
     ancestors included (a newsroom adds its screen-reader-only classes)."""
     if hides(element) or any(map(hides, element.iterancestors())):
         return ""
-    return squash("".join(_walk(element, hides, layout=False)))  # type: ignore[arg-type]
+    texts = _walk(element, hides, layout=False)  # only texts: breaks come with the layout
+    return squash("".join(texts))  # type: ignore[arg-type]
 
 
 #: A paragraph or line break in the stream of :func:`_walk` (its level: 1 or 2).
@@ -286,28 +287,33 @@ def _walk(element: lxml.etree._Element, hides: Hides, *, layout: bool) -> list[_
     if hides(element):
         return []
     pieces: list[_Piece] = []
-    pending: list[_Piece | lxml.etree._Element] = [element]
+    add = pieces.append
+    pending: list[Any] = [element]  # elements, tails, closing breaks
+    pop, push = pending.pop, pending.append
     while pending:
-        item = pending.pop()
-        if isinstance(item, str | int):
-            pieces.append(item)
+        item = pop()
+        kind = item.__class__
+        if kind is str or kind is int:  # a tail, a closing break or a cell's space
+            add(item)
             continue
         if layout:
             tag = item.tag
             level = 2 if tag in _PARAGRAPH_TAGS else 1 if tag in _LINE_TAGS else 0
             if level:
-                pieces.append(level)
+                add(level)
                 if tag != "br":
-                    pending.append(level)
+                    push(level)
             elif tag in {"td", "th"}:
-                pending.append(" ")
-        if item.text:
-            pieces.append(item.text)
+                push(" ")
+        text = item.text
+        if text:
+            add(text)
         for child in reversed(item):
-            if child.tail:
-                pending.append(child.tail)
+            tail = child.tail
+            if tail:
+                push(tail)
             if isinstance(child.tag, str) and not hides(child):
-                pending.append(child)
+                push(child)
     return pieces
 
 
