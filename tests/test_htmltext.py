@@ -80,7 +80,7 @@ def test_adjacent_anchors_to_one_url_are_one_link():
 def test_attachment_kinds(html, kind):
     attachments = HtmlFragment(html, BASE).attachments(RULES)
     assert [a["kind"] for a in attachments] == [kind]
-    assert attachments[0]["url"].startswith("https://")
+    assert str(attachments[0]["url"]).startswith("https://")
 
 
 def test_ordinary_links_are_not_attachments():
