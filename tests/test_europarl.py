@@ -23,7 +23,10 @@ from newsroom_scraper.mirror import MirrorServer, Page
 from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.spiders.europarl import (
     MAIN,
+    SELECTORS,
+    VISIBLE_TEXT,
     ArticleNodes,
+    EuroparlPage,
     EuroparlSpider,
     citation_form,
     keyword_content_types,
@@ -203,31 +206,6 @@ def test_lang_outside_the_eu_languages_is_a_usage_error(lang):
 # -- reading the page: the site's selectors in XPath, and the one pass that replaces them ----------
 
 
-def css(name):
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-_TEXT = f"{css('ep-a_text')} or {css('ep-wysiwig_paragraph')}"
-#: The selectors of the site file as XPath, relative to the article: what ArticleNodes finds.
-SELECTORS = {
-    "title": f"(.//h1[{css('ep_title')}])[1]",
-    "published": "(.//time[@itemprop='datePublished']/@datetime)[1]",
-    "content_types": (
-        f".//*[{css('ep-layout_contenttype')}][not(ancestor::article[{css('ep-m_product')}])]"
-    ),
-    "key_facts": f".//*[{css('ep-a_facts')}]//li[not(ancestor::li)]",
-    "lead": f".//*[{css('ep-layout_chapo')}][not(ancestor::*[{css('ep-a_facts')}])]",
-    "body": (
-        f".//*[{_TEXT}][not({css('ep-layout_chapo')})]"
-        f"[not(ancestor::*[{_TEXT} or {css('ep-a_facts')}])]"
-    ),
-    "reference_links": f".//*[{css('ep-a_links')}]",
-    "anchors": ".//a[@href]",
-}
-VISIBLE_TEXT = (
-    f".//text()[not(ancestor::*[{css('ep_hidden')} or {css('ep_icon')}]"
-    " or ancestor::script or ancestor::style)]"
-)
 #: Everything that the one pass must get right: nesting, ancestors outside the article, class
 #: names split by XML white space only, hidden text, teasers, an <a name> that libxml2 takes
 #: for an ID, and an earlier article[role=main].
@@ -288,10 +266,10 @@ def test_one_pass_finds_what_the_xpath_selectors_select(name, body):
         "reference_links": nodes.reference_links,
         "anchors": nodes.anchors,
     }
-    assert found == {field: main.xpath(xpath) for field, xpath in SELECTORS.items()}
+    assert found == {field: main.xpath(selector.xpath) for field, selector in SELECTORS.items()}
     for element in main.iter():
         if isinstance(element.tag, str):
-            expected_text = squash("".join(element.xpath(VISIBLE_TEXT)))
+            expected_text = squash("".join(element.xpath(VISIBLE_TEXT.xpath)))
             assert visible_text(element) == expected_text, element.tag
 
 
@@ -339,8 +317,10 @@ def release(release_id):
     return next(r for r in mirror.default_articles() if r.release_id == release_id)
 
 
-def extract(body: bytes, url: str):
-    return EuroparlSpider().extract(HtmlResponse(url=url, body=body))
+def extract(body: bytes, url: str, **hints):
+    """The item of a page, as ``newsroom-scraper extract`` and the crawl make it: no spider."""
+    context = EuroparlSpider.offline_context().with_hints(**hints)
+    return EuroparlPage(HtmlResponse(url=url, body=body), context).to_item()
 
 
 def test_release_without_key_facts_has_no_key_points_and_keeps_its_list_as_body():
@@ -390,7 +370,7 @@ def test_metadata_fallbacks_fill_what_the_markup_lost_and_are_counted():
         b"</head>", b'<script type="application/ld+json">' + ld + b"</script></head>"
     )
     spider = counting_spider()
-    item = spider.extract(HtmlResponse(url=changed.url, body=page))
+    item = spider.page(HtmlResponse(url=changed.url, body=page)).to_item()
     assert (item["published"], item["published_precision"]) == ("2023-11-17T15:10:00Z", "minute")
     assert item["content_type"] == "Plenary session"
     labels = [(t["label"], t["url"]) for t in item["taxonomy"]["content_types"]]
@@ -406,11 +386,11 @@ def test_microdata_and_time_fallbacks_in_order():
     page = mirror.article_page(plain)
     moved = page.replace(b'datetime="2023-10-29T02:30:00"', b'datetime="soon"')
     spider = counting_spider()
-    item = spider.extract(HtmlResponse(url=plain.url, body=moved))
+    item = spider.page(HtmlResponse(url=plain.url, body=moved)).to_item()
     assert item["published"] == "2023-10-29T00:30:00Z", "from the shown time, 29-10-2023 - 02:30"
     assert spider.crawler.stats.get_value("fallback/published/microdata") == 1
     restyled = without(page, b'property="og:title"').replace(b'h1 class="ep_title"', b"h1")
-    item = spider.extract(HtmlResponse(url=plain.url, body=restyled))
+    item = spider.page(HtmlResponse(url=plain.url, body=restyled)).to_item()
     assert item["title"] == plain.title
     assert spider.crawler.stats.get_value("fallback/title/h1") == 1
     assert spider.crawler.stats.get_value("fallback/title/og_title") is None
@@ -436,7 +416,7 @@ def test_malformed_pages_raise_extraction_error_only(body, kind, reason):
 def test_non_html_answer_is_an_extraction_error():
     response = Response(url=PUBLIC + "/news/en/press-room/20230101IPR00001", body=b"%PDF-1.4")
     with pytest.raises(ExtractionError, match="not an HTML page"):
-        EuroparlSpider().extract(response)
+        EuroparlPage(response, EuroparlSpider.offline_context()).to_item()
 
 
 # -- a crawl of the default mirror -----------------------------------------------------------------

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import lxml.etree
+import lxml.html
 import pytest
 
-from newsroom_scraper.extraction.htmltext import AttachmentRules, HtmlFragment
+from newsroom_scraper.extraction.htmltext import (
+    AttachmentRules,
+    HtmlFragment,
+    element_text,
+    html_text,
+    inline_text,
+)
 
 BASE = "https://www.example.org/news/a"
 RULES = AttachmentRules(file_path_prefixes=("/sites/default/files/",))
@@ -72,7 +80,7 @@ def test_adjacent_anchors_to_one_url_are_one_link():
 def test_attachment_kinds(html, kind):
     attachments = HtmlFragment(html, BASE).attachments(RULES)
     assert [a["kind"] for a in attachments] == [kind]
-    assert attachments[0]["url"].startswith("https://")
+    assert str(attachments[0]["url"]).startswith("https://")
 
 
 def test_ordinary_links_are_not_attachments():
@@ -84,3 +92,33 @@ def test_broken_or_empty_fragments_give_text_without_raising(html):
     fragment = HtmlFragment(html, BASE)
     assert isinstance(fragment.text(), str)
     assert isinstance(fragment.html(), str)
+
+
+def test_text_of_a_page_nested_deeper_than_the_recursion_limit():
+    depth = 5_000
+    root = lxml.etree.Element("div")
+    element = root
+    for index in range(depth):
+        element = lxml.etree.SubElement(element, "p" if index % 2 else "span")
+        element.text = "w"
+    assert inline_text(root) == "w" * depth
+    assert element_text(root).replace(" ", "") == "w" * depth
+
+
+def test_inline_text_joins_text_nodes_and_leaves_out_what_hides_them():
+    root = lxml.html.fromstring(
+        '<div class="x"><ul><li>one<ul><li>sub</li></ul></li></ul><!-- c -->'
+        "<script>no</script><span class='sr'>label</span><b> two  </b>three</div>"
+    )
+    assert inline_text(root) == "onesublabel two three"
+    hidden = inline_text(root, lambda e: e.tag == "script" or e.get("class") == "sr")
+    assert hidden == "onesub two three"
+    assert inline_text(root, lambda e: e.tag == "b") == "onesubnolabelthree"
+    assert inline_text(root.find(".//li"), lambda e: e.tag == "ul") == "", "an ancestor hides it"
+
+
+def test_layout_of_cells_breaks_and_dropped_elements():
+    assert html_text("<table><tr><td>a</td><td>b</td></tr><tr><th>c</th></tr></table>") == (
+        "a b\nc"
+    )
+    assert html_text("a<br>b<br><br>c<noscript>x</noscript><template>y</template>") == "a\nb\nc"

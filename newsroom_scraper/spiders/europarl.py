@@ -1,20 +1,27 @@
 """European Parliament press room (www.europarl.europa.eu), per ``shared/sites/europarl.md``.
 
-The site is server-rendered HTML, so every field is read with CSS/XPath from the article page;
-page metadata (OpenGraph, JSON-LD ``NewsArticle``, microdata, ``<time>``, ``<h1>``, ``meta
-keywords``) fills a field only where the site's own markup gives nothing, and each such use is
-counted as ``fallback/<field>``: a markup change then costs a counted fallback, not the item.
+One module, three sections:
 
-Discovery, in ``auto`` mode: the newsroom listing ``/news/<lang>/page/<N>`` from page 0 until an
-empty page, a page that repeats an earlier one, ``limit``, or a page wholly older than ``since``;
-plus the plenary RSS feed ``/rss/doc/press-releases-plenary/<lang>.xml`` for the newest plenary
-releases. ``listing`` and ``rss`` use one source only. A release is claimed by its release id,
-so one that both sources give, or under two URLs, is fetched once.
+1. **URL and citation rules**: which URLs are releases, listing pages and the feed; related
+   documents in the Parliament's citation form; Brussels times.
+2. **The article page** (:class:`EuroparlPage`): response + :class:`PageContext` -> item, no
+   spider. The site is server-rendered HTML: every field is read from the article element by the
+   selectors of :data:`SELECTORS` (found in one pass by :class:`ArticleNodes`). Page metadata
+   (:mod:`newsroom_scraper.extraction.metadata`: OpenGraph, JSON-LD ``NewsArticle``, microdata,
+   ``<time>``, ``<h1>``, ``meta keywords``) fills a field only where the site's own markup gives
+   nothing, and each such use is counted as ``fallback/<field>``: a markup change then costs a
+   counted fallback, not the item.
+3. **Discovery** (:class:`EuroparlSpider`), in ``auto`` mode: the newsroom listing
+   ``/news/<lang>/page/<N>`` from page 0 until an empty page, a page that repeats an earlier one,
+   ``limit``, or a page wholly older than ``since``; plus the plenary RSS feed
+   ``/rss/doc/press-releases-plenary/<lang>.xml`` for the newest plenary releases. ``listing``
+   and ``rss`` use one source only. A release is claimed by its release id, so one that both
+   sources give, or under two URLs, is fetched once.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -40,7 +47,14 @@ from newsroom_scraper.extraction.dates import (
     local_midnight,
     parse_moment,
 )
-from newsroom_scraper.extraction.htmltext import AttachmentRules, HtmlFragment, squash
+from newsroom_scraper.extraction.htmltext import (
+    AttachmentRules,
+    HtmlFragment,
+    inline_text,
+    squash,
+)
+from newsroom_scraper.extraction.metadata import PageMetadata
+from newsroom_scraper.extraction.page import NewsPage
 from newsroom_scraper.requests import PUBLIC_URL_META, ROLE, Role
 from newsroom_scraper.spiders.base import NewsroomSpider
 
@@ -49,6 +63,8 @@ if TYPE_CHECKING:
 
     from newsroom_scraper.extraction.loaders import NewsItemLoader
     from newsroom_scraper.items import NewsItem
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_ORIGIN = "https://www.europarl.europa.eu"
 SITE_DOMAIN = "europarl.europa.eu"
@@ -70,99 +86,8 @@ _RELEASE_ID_DATE = re.compile(r"^(?P<day>\d{8})")
 _DOCUMENT_NAME = re.compile(r"^(?P<type>[A-Z]+)-(?P<term>\d+)-(?P<year>\d{4})-(?P<number>\d+)$")
 _LANGUAGE_SUFFIX = re.compile(r"_[A-Za-z]{2}$")
 
-# -- where things are on an article page (site file, "Article page") --------------------------
-#
-# The page is read with lxml itself: one pass over the article finds the elements of every field
-# (:class:`ArticleNodes`) instead of one XPath search per field. libxml2 evaluates a predicate on
-# every element an XPath visits, and its ``ancestor::`` tests on every ancestor of each, which
-# made the selectors the largest cost of a page after its parse.
 
-#: ``#website-body`` / ``article[role=main]``: the outermost of them, never both when nested.
-#: The site's own selectors are relative to it; the metadata fallbacks read the whole page.
-MAIN = (
-    "(//*[@id='website-body'] | //article[@role='main'])"
-    "[not(ancestor::*[@id='website-body'] or ancestor::article[@role='main'])]"
-)
-#: Class names (CSS ``.name``) of the parts of an article.
-TITLE_CLASS = "ep_title"
-CONTENT_TYPE_CLASS = "ep-layout_contenttype"
-#: On an ``<article>``: the teaser of another release (its content-type labels are not ours).
-TEASER_CLASS = "ep-m_product"
-KEY_FACTS_CLASS = "ep-a_facts"
-LEAD_CLASS = "ep-layout_chapo"
-#: Text containers: their blocks and paragraphs make the body.
-TEXT_CLASSES = frozenset({"ep-a_text", "ep-wysiwig_paragraph"})
-LINKS_CLASS = "ep-a_links"
-#: Text a reader does not see: the screen-reader labels (``.ep_hidden``) and the icon spans.
-HIDDEN_CLASSES = frozenset({"ep_hidden", "ep_icon"})
-_PART_CLASSES = TEXT_CLASSES | {CONTENT_TYPE_CLASS, KEY_FACTS_CLASS, LEAD_CLASS, LINKS_CLASS}
-#: What every part's class starts with: elements without it need no closer look.
-_PART_PREFIX = "ep-"
-assert all(name.startswith(_PART_PREFIX) for name in _PART_CLASSES)
-#: XPath's white space (``normalize-space``), which separates class names as in CSS.
-_CLASS_SEPARATOR = re.compile(r"[ \t\n\r]+")
-_KEY_FACTS = frozenset({KEY_FACTS_CLASS})
-_TEXT_OR_FACTS = TEXT_CLASSES | _KEY_FACTS
-_INVISIBLE_TAGS = frozenset({"script", "style"})
-
-
-def class_names(element: lxml.etree._Element) -> set[str]:
-    """The classes of an element, as CSS ``.name`` (and XPath's ``concat(' ',
-    normalize-space(@class), ' ')`` idiom) tells them apart."""
-    value = element.get("class")
-    return set(_CLASS_SEPARATOR.split(value)) if value else set()
-
-
-def part_classes(element: lxml.etree._Element) -> frozenset[str]:
-    """The classes of ``element`` that name a part of the article (few elements have one)."""
-    value = element.get("class")
-    if not value or _PART_PREFIX not in value:
-        return frozenset()
-    return _PART_CLASSES.intersection(_CLASS_SEPARATOR.split(value))
-
-
-def has_class(element: lxml.etree._Element, name: str) -> bool:
-    """CSS ``.name``, for one name: the attribute is only split when it holds the name."""
-    value = element.get("class")
-    return value is not None and name in value and name in _CLASS_SEPARATOR.split(value)
-
-
-def inside(element: lxml.etree._Element, names: frozenset[str]) -> bool:
-    """Whether an ancestor of ``element`` (up to the document root, like XPath's
-    ``ancestor::``) has one of the part classes ``names``."""
-    return any(not names.isdisjoint(part_classes(a)) for a in element.iterancestors())
-
-
-def hides_text(element: lxml.etree._Element) -> bool:
-    """Whether nothing inside ``element`` is text a reader sees."""
-    return element.tag in _INVISIBLE_TAGS or not HIDDEN_CLASSES.isdisjoint(class_names(element))
-
-
-def visible_text(element: lxml.etree._Element) -> str:
-    """The text a reader sees of an element, on one line: none inside ``.ep_hidden``,
-    ``.ep_icon``, ``<script>`` or ``<style>``, the element itself and its ancestors included.
-
-    Depth first with a stack, not recursion: a broken page can nest elements very deeply.
-    """
-    if hides_text(element) or any(map(hides_text, element.iterancestors())):
-        return ""
-    parts: list[str] = []
-    pending: list[lxml.etree._Element | str] = [element]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            parts.append(item)
-            continue
-        parts.append(item.text or "")
-        for child in reversed(item):
-            if child.tail:
-                pending.append(child.tail)
-            if isinstance(child.tag, str) and not hides_text(child):
-                pending.append(child)  # comments and processing instructions have no text
-    return squash("".join(parts))
-
-
-# -- URLs --------------------------------------------------------------------------------------
+# == 1. URL and citation rules =====================================================================
 
 
 def parse_lang(value: str | None) -> str:
@@ -239,7 +164,7 @@ def release_of(url: str) -> ReleaseRef | None:
     return ReleaseRef(match["lang"], match["id"], parts.path)
 
 
-# -- related documents and procedures (site file, "Fixed for this project") ---------------------
+# -- related documents and procedures (site file, "Fixed for this project") ------------------------
 
 
 def citation_form(name: str) -> str | None:
@@ -325,7 +250,7 @@ def related_references(urls: Iterable[str]) -> list[dict[str, str | None]]:
     return list(found.values())
 
 
-# -- dates --------------------------------------------------------------------------------------
+# -- dates -----------------------------------------------------------------------------------------
 
 
 def release_moment(value: Any, tz: ZoneInfo = TIMEZONE) -> Moment:
@@ -363,93 +288,136 @@ def rss_date(text: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-# -- page metadata (the fallbacks) --------------------------------------------------------------
+# == 2. The article page ===========================================================================
+
+# -- where things are (site file, "Article page") --------------------------------------------------
 
 
-def strip_site_suffix(title: str | None) -> str | None:
-    """``<title> | News | European Parliament`` -> ``<title>``: the site appends its section
-    and its name, in the page's language, to OpenGraph and document titles."""
-    if not title:
-        return None
-    parts = title.split(" | ")
-    if len(parts) >= 3:
-        parts = parts[:-2]
-    elif len(parts) == 2:
-        parts = parts[:-1]
-    return squash(" | ".join(parts)) or None
+def css_class(name: str) -> str:
+    """XPath for CSS ``.name``: the class attribute holds ``name`` between XML white space."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
-def json_ld_article(scripts: Iterable[str]) -> dict[str, Any]:
-    """The ``NewsArticle`` (or ``Article``) of the page's JSON-LD scripts, ``{}`` if none."""
-    for text in scripts:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            continue
-        found = _find_article(data)
-        if found is not None:
-            return found
-    return {}
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """One field's place on the page: as a reader says it, and exactly, in XPath."""
+
+    #: CSS, with the "not inside" conditions CSS selectors cannot say in words.
+    css: str
+    #: The same selection, relative to the article element (:data:`MAIN`); "inside" looks at
+    #: every ancestor up to the document root.
+    xpath: str
 
 
-def _find_article(data: Any) -> dict[str, Any] | None:
-    candidates = data if isinstance(data, list) else [data]
-    for candidate in candidates:
-        if not isinstance(candidate, dict):
-            continue
-        types = candidate.get("@type")
-        names = types if isinstance(types, list) else [types]
-        if any(isinstance(n, str) and n in {"NewsArticle", "Article"} for n in names):
-            return candidate
-        nested = _find_article(candidate.get("@graph"))
-        if nested is not None:
-            return nested
-    return None
+#: ``#website-body`` / ``article[role=main]``: the outermost of them, never both when nested.
+#: The site's own selectors are relative to it; the metadata fallbacks read the whole page.
+MAIN = (
+    "(//*[@id='website-body'] | //article[@role='main'])"
+    "[not(ancestor::*[@id='website-body'] or ancestor::article[@role='main'])]"
+)
+_TEXT = f"{css_class('ep-a_text')} or {css_class('ep-wysiwig_paragraph')}"
+#: The site's selectors: the source of truth for what each field is read from. The page is
+#: read by :class:`ArticleNodes` instead, in one pass over the article (libxml2 evaluates a
+#: predicate on every element an XPath visits, and ``ancestor::`` tests on every ancestor of
+#: each: these eight queries were the largest cost of a page after its parse);
+#: ``tests/test_europarl.py`` checks that it finds exactly what these select, on the real pages,
+#: the mirror's pages and pages made to be tricky.
+SELECTORS = {
+    "title": Selector("h1.ep_title (the first)", f"(.//h1[{css_class('ep_title')}])[1]"),
+    "published": Selector(
+        "time[itemprop=datePublished]::attr(datetime) (the first)",
+        "(.//time[@itemprop='datePublished']/@datetime)[1]",
+    ),
+    "content_types": Selector(
+        ".ep-layout_contenttype, not inside article.ep-m_product (a teaser of another release)",
+        f".//*[{css_class('ep-layout_contenttype')}]"
+        f"[not(ancestor::article[{css_class('ep-m_product')}])]",
+    ),
+    "key_facts": Selector(
+        ".ep-a_facts li, not inside another li (sub-items are part of their item)",
+        f".//*[{css_class('ep-a_facts')}]//li[not(ancestor::li)]",
+    ),
+    "lead": Selector(
+        ".ep-layout_chapo, not inside .ep-a_facts",
+        f".//*[{css_class('ep-layout_chapo')}][not(ancestor::*[{css_class('ep-a_facts')}])]",
+    ),
+    "body": Selector(
+        ":is(.ep-a_text, .ep-wysiwig_paragraph):not(.ep-layout_chapo), not inside another of"
+        " them or .ep-a_facts",
+        f".//*[{_TEXT}][not({css_class('ep-layout_chapo')})]"
+        f"[not(ancestor::*[{_TEXT} or {css_class('ep-a_facts')}])]",
+    ),
+    "reference_links": Selector(".ep-a_links", f".//*[{css_class('ep-a_links')}]"),
+    "anchors": Selector("a[href]", ".//a[@href]"),
+}
+#: The text a reader sees (:func:`visible_text`): none inside ``.ep_hidden`` (screen-reader
+#: labels), ``.ep_icon``, ``<script>`` or ``<style>``.
+VISIBLE_TEXT = Selector(
+    "::text, not inside .ep_hidden, .ep_icon, script or style",
+    f".//text()[not(ancestor::*[{css_class('ep_hidden')} or {css_class('ep_icon')}]"
+    " or ancestor::script or ancestor::style)]",
+)
+
+#: The class names of :data:`SELECTORS`, for the one-pass reader.
+TITLE_CLASS = "ep_title"
+CONTENT_TYPE_CLASS = "ep-layout_contenttype"
+TEASER_CLASS = "ep-m_product"
+KEY_FACTS_CLASS = "ep-a_facts"
+LEAD_CLASS = "ep-layout_chapo"
+TEXT_CLASSES = frozenset({"ep-a_text", "ep-wysiwig_paragraph"})
+LINKS_CLASS = "ep-a_links"
+HIDDEN_CLASSES = frozenset({"ep_hidden", "ep_icon"})
+_PART_CLASSES = TEXT_CLASSES | {CONTENT_TYPE_CLASS, KEY_FACTS_CLASS, LEAD_CLASS, LINKS_CLASS}
+#: What every part's class starts with: elements without it need no closer look.
+_PART_PREFIX = "ep-"
+assert all(name.startswith(_PART_PREFIX) for name in _PART_CLASSES)
+#: XPath's white space (``normalize-space``), which separates class names as in CSS.
+_CLASS_SEPARATOR = re.compile(r"[ \t\n\r]+")
+_KEY_FACTS = frozenset({KEY_FACTS_CLASS})
+_TEXT_OR_FACTS = TEXT_CLASSES | _KEY_FACTS
+_INVISIBLE_TAGS = frozenset({"script", "style"})
 
 
-def humanize(code: str) -> str:
-    """``PLENARY_SESSION`` -> ``Plenary session``: how the site shows its product codes."""
-    return code.replace("_", " ").strip().lower().capitalize()
+def class_names(element: lxml.etree._Element) -> set[str]:
+    """The classes of an element, as CSS ``.name`` (and :func:`css_class`) tells them apart."""
+    value = element.get("class")
+    return set(_CLASS_SEPARATOR.split(value)) if value else set()
 
 
-def keyword_content_types(keywords: str | None, routes: str | None) -> list[str]:
-    """Content-type labels from ``meta name=keywords`` (and its sibling ``meta name=routes``).
-
-    ``routes`` names the product sub-type (``productSubType:PLENARY_SESSION``, shown
-    ``Plenary session``), ``keywords`` the committees (``com:TRAN``, shown ``TRAN``) and the
-    product type (``productType:PRESS_RELEASE``), the last resort.
-    """
-    pairs = [
-        tuple(part.strip() for part in entry.split(":", 1))
-        for entry in f"{routes or ''},{keywords or ''}".split(",")
-        if ":" in entry
-    ]
-    labels = [humanize(value) for name, value in pairs if name == "productSubType" and value]
-    labels += [value for name, value in pairs if name == "com" and value]
-    if not labels:
-        labels = [humanize(value) for name, value in pairs if name == "productType" and value]
-    return list(dict.fromkeys(labels))
+def part_classes(element: lxml.etree._Element) -> frozenset[str]:
+    """The classes of ``element`` that name a part of the article (few elements have one)."""
+    value = element.get("class")
+    if not value or _PART_PREFIX not in value:
+        return frozenset()
+    return _PART_CLASSES.intersection(_CLASS_SEPARATOR.split(value))
 
 
-def _string(value: Any) -> str | None:
-    if isinstance(value, list):
-        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+def has_class(element: lxml.etree._Element, name: str) -> bool:
+    """CSS ``.name``, for one name: the attribute is only split when it holds the name."""
+    value = element.get("class")
+    return value is not None and name in value and name in _CLASS_SEPARATOR.split(value)
 
 
-# -- extraction: page -> item ---------------------------------------------------------------------
+def inside(element: lxml.etree._Element, names: frozenset[str]) -> bool:
+    """Whether an ancestor of ``element`` (up to the document root, like XPath's
+    ``ancestor::``) has one of the part classes ``names``."""
+    return any(not names.isdisjoint(part_classes(a)) for a in element.iterancestors())
+
+
+def hides_text(element: lxml.etree._Element) -> bool:
+    """Whether nothing inside ``element`` is text a reader sees."""
+    return element.tag in _INVISIBLE_TAGS or not HIDDEN_CLASSES.isdisjoint(class_names(element))
+
+
+def visible_text(element: lxml.etree._Element) -> str:
+    """The text a reader sees of an element, on one line (:data:`VISIBLE_TEXT`), by the shared
+    walker of :mod:`newsroom_scraper.extraction.htmltext`."""
+    return inline_text(element, hides_text)
+
 
 _BY_ID = lxml.etree.XPath("id('website-body')")
 _ARTICLES = lxml.etree.XPath("//article")
 _MAIN = lxml.etree.XPath(MAIN)
-_METAS = lxml.etree.XPath("//meta")
-_CANONICAL = lxml.etree.XPath("//link[@rel='canonical']/@href")
-_HTML_LANG = lxml.etree.XPath("/html/@lang")
-_JSON_LD = lxml.etree.XPath("//script[@type='application/ld+json']/text()")
-_H1 = lxml.etree.XPath("//h1")
-_MICRODATA_PUBLISHED = lxml.etree.XPath("//*[@itemprop='datePublished']")
-_MICRODATA_VALUES = lxml.etree.XPath("@content | @datetime")
-_TIME_VALUES = lxml.etree.XPath("//time/@datetime")
 
 
 def page_root(response: TextResponse) -> tuple[lxml.etree._Element, str]:
@@ -572,41 +540,145 @@ def _key_fact_items(facts: list[lxml.etree._Element]) -> list[lxml.etree._Elemen
     return list(items)
 
 
-class ReleasePage:
-    """One article page and where each field is on it (site file, "Article page")."""
+# -- readings of the site's metadata ---------------------------------------------------------------
 
-    def __init__(self, spider: NewsroomSpider, response: TextResponse) -> None:
-        self.spider = spider
-        self.response = response
-        self.root, self.serialisation = page_root(response)
-        main = main_element(self.root, html=self.serialisation == "html")
+
+def strip_site_suffix(title: str | None) -> str | None:
+    """``<title> | News | European Parliament`` -> ``<title>``: the site appends its section
+    and its name, in the page's language, to OpenGraph and document titles."""
+    if not title:
+        return None
+    parts = title.split(" | ")
+    if len(parts) >= 3:
+        parts = parts[:-2]
+    elif len(parts) == 2:
+        parts = parts[:-1]
+    return squash(" | ".join(parts)) or None
+
+
+def humanize(code: str) -> str:
+    """``PLENARY_SESSION`` -> ``Plenary session``: how the site shows its product codes."""
+    return code.replace("_", " ").strip().lower().capitalize()
+
+
+def keyword_content_types(keywords: str | None, routes: str | None) -> list[str]:
+    """Content-type labels from ``meta name=keywords`` (and its sibling ``meta name=routes``).
+
+    ``routes`` names the product sub-type (``productSubType:PLENARY_SESSION``, shown
+    ``Plenary session``), ``keywords`` the committees (``com:TRAN``, shown ``TRAN``) and the
+    product type (``productType:PRESS_RELEASE``), the last resort.
+    """
+    pairs = [
+        tuple(part.strip() for part in entry.split(":", 1))
+        for entry in f"{routes or ''},{keywords or ''}".split(",")
+        if ":" in entry
+    ]
+    labels = [humanize(value) for name, value in pairs if name == "productSubType" and value]
+    labels += [value for name, value in pairs if name == "com" and value]
+    if not labels:
+        labels = [humanize(value) for name, value in pairs if name == "productType" and value]
+    return list(dict.fromkeys(labels))
+
+
+# -- the page object -------------------------------------------------------------------------------
+
+
+class EuroparlPage(NewsPage):
+    """A press release page -> :class:`NewsItem` (site file, "Article page").
+
+    Hints (``context.hints``): ``listing_label``, the content-type label the listing showed for
+    the release (the last fallback of ``content_type``); ``lang``, the crawl's language (the last
+    guess of the page's language, ``en`` without one).
+    """
+
+    @cached_property
+    def parsed(self) -> tuple[lxml.etree._Element, str]:
+        """The page's root element and serialisation (:func:`page_root`), parsed once."""
+        if not isinstance(self.response, TextResponse):
+            raise ExtractionError("not an HTML page")
+        return page_root(self.response)
+
+    @property
+    def root(self) -> lxml.etree._Element:
+        return self.parsed[0]
+
+    @cached_property
+    def nodes(self) -> ArticleNodes:
+        """The article's parts: the site's own selectors never look outside the article."""
+        main = main_element(self.root, html=self.parsed[1] == "html")
         if main is None:
             raise ExtractionError("no #website-body / article[role=main]: not an article page")
-        #: The article itself: the site's own selectors never look outside it.
-        self.nodes = ArticleNodes.of(main)
+        return ArticleNodes.of(main)
 
     @cached_property
-    def json_ld(self) -> dict[str, Any]:
-        """The page's JSON-LD ``NewsArticle``: only read when a fallback needs it."""
-        return json_ld_article(_JSON_LD(self.root))
+    def metadata(self) -> PageMetadata:
+        """The shared fallbacks, read from this page's bytes and tree, each only when asked."""
+        encoding = getattr(self.response, "encoding", None) or "utf-8"
+        return PageMetadata(self.response.body, self.root, encoding=encoding)
 
-    @cached_property
-    def metas(self) -> dict[tuple[str, str], str]:
-        """``(property or name, value) -> content`` of the ``<meta>`` tags, the first one of
-        each that has a content: one pass instead of a search of the page per tag."""
-        found: dict[tuple[str, str], str] = {}
-        for element in _METAS(self.root):
-            content = element.get("content")
-            if content is None:
-                continue
-            for attribute in ("property", "name"):
-                value = element.get(attribute)
-                if value is not None:
-                    found.setdefault((attribute, value), content)
-        return found
+    # -- the item ------------------------------------------------------------------------------
 
-    def meta(self, attribute: str, name: str) -> str | None:
-        return _string(self.metas.get((attribute, name)))
+    def build_item(self) -> NewsItem:
+        nodes = self.nodes  # the page is not an article: nothing else is read
+        found = self.article_url()
+        if found is None:
+            raise ExtractionError(
+                "no press-room URL with a release id (og:url, canonical, page URL)"
+            )
+        url, release, url_source = found
+        loader = self.context.new_loader(url)
+        if url_source in {"og_url", "canonical"}:
+            loader.add_value("url", url)
+        else:
+            loader.add_fallback("url", url_source, url)
+        language = self.language(release)
+        loader.add_value("id", f"europarl:{language}:{release.release_id}")
+        loader.add_value("language", language)
+        loader.add_value("title", self.title())
+        _add_first_fallback(loader, "title", self.title_fallbacks())
+        loader.add_value("published", self.published())
+        _add_first_fallback(loader, "published", self.published_fallbacks())
+        self.add_content_types(loader)
+        loader.add_value("key_points", self.key_points())
+        loader.add_value("lead", self.html_of(nodes.lead) or None)
+        self.add_text(loader)
+        loader.add_value("related", self.related())
+        item: NewsItem = loader.load_item()
+        for field_name in ("title", "content_type"):
+            if not item.get(field_name):
+                raise ExtractionError(f"no {field_name} (site markup and every fallback are empty)")
+        if not item["body"]:
+            self.context.count("europarl/empty_body")
+            logger.warning("%s: no text in the body containers", url)
+        return item
+
+    def add_content_types(self, loader: NewsItemLoader) -> None:
+        terms = self.content_types()
+        if terms:
+            loader.add_value("content_type", terms[0]["label"])
+            loader.add_value("taxonomy", {CONTENT_TYPES: terms})
+            return
+        source, labels = self.fallback_content_types()
+        listing_label = self.context.hints.get("listing_label")
+        if not labels and listing_label:
+            source, labels = "listing", [listing_label]
+        if labels:
+            loader.add_fallback("content_type", source, labels[0])
+            terms_of = [{"label": label, "url": None} for label in labels]
+            loader.add_fallback("taxonomy", source, {CONTENT_TYPES: terms_of})
+
+    def add_text(self, loader: NewsItemLoader) -> None:
+        """Body from the text containers; the "Further information" links that are not related
+        documents or procedures join the links and attachments (files and videos by the shared
+        rules of :mod:`newsroom_scraper.extraction.htmltext`)."""
+        loader.add_body(self.html_of(self.nodes.body))
+        links, files = self.reference_links(self.context.site.attachment_rules)
+        known = {link["url"] for link in loader.get_collected_values("links")}
+        loader.add_value("links", [link for link in links if link["url"] not in known])
+        for file in files:
+            loader.add_attachment(str(file["kind"]), file["title"], file["url"])
+
+    # -- fields --------------------------------------------------------------------------------
 
     def article_url(self) -> tuple[str, ReleaseRef, str] | None:
         """Canonical public URL, its release and where it came from (``og:url``, canonical link,
@@ -614,27 +686,26 @@ class ReleasePage:
         for source, url in self._url_candidates():
             release = release_of(url) if url else None
             if release is not None:
-                return self.spider.public_url(release.path), release, source
+                return self.context.public_url(release.path), release, source
         return None
 
     def _url_candidates(self) -> Iterator[tuple[str, str | None]]:
         """Lazily, in order: later sources are only read when the earlier ones gave nothing."""
-        yield "og_url", self.meta("property", "og:url")
-        yield "canonical", _string(next(iter(_CANONICAL(self.root)), None))
-        yield "json_ld", _string(self.json_ld.get("url"))
-        yield "page_url", self.response.url
+        for source in ("og_url", "canonical", "json_ld"):
+            yield source, self.metadata.declared_url(source)
+        yield "page_url", self.url
 
     def language(self, release: ReleaseRef) -> str:
         for candidate in self._language_candidates(release):
             code = (candidate or "").strip().lower()[:2]
             if code in EU_LANGUAGES:
                 return code
-        return getattr(self.spider, "lang", DEFAULT_LANG)
+        return str(self.context.hints.get("lang") or DEFAULT_LANG)
 
     def _language_candidates(self, release: ReleaseRef) -> Iterator[str | None]:
         yield release.lang
-        yield next(iter(_HTML_LANG(self.root)), None)
-        yield self.meta("name", "language")
+        yield self.metadata.html_lang
+        yield self.metadata.meta("language")
 
     def title(self) -> str | None:
         heading = self.nodes.title
@@ -645,19 +716,18 @@ class ReleasePage:
 
     def title_fallbacks(self) -> Iterator[tuple[str, str | None]]:
         """Lazily, in order: later sources are only read when the earlier ones gave nothing."""
-        yield "og_title", strip_site_suffix(self.meta("property", "og:title"))
-        yield "json_ld", _string(self.json_ld.get("headline"))
-        headings = _H1(self.root)  # the first <h1>, whatever its class
-        yield "h1", visible_text(headings[0]) if headings else None
+        yield "og_title", strip_site_suffix(self.metadata.meta("og:title"))
+        yield "json_ld", self.metadata.ld_first("headline")
+        yield "h1", self.metadata.first_h1(visible_text)  # the first <h1>, whatever its class
 
     def published_fallbacks(self) -> Iterator[tuple[str, Moment | None]]:
         """Lazily, in order: later sources are only read when the earlier ones gave nothing."""
-        yield "og_published_time", moment_or_none(self.meta("property", "article:published_time"))
-        yield "json_ld", moment_or_none(_string(self.json_ld.get("datePublished")))
-        for element in _MICRODATA_PUBLISHED(self.root):
-            values = [*_MICRODATA_VALUES(element), visible_text(element)]
+        metadata = self.metadata
+        yield "og_published_time", moment_or_none(metadata.meta("article:published_time"))
+        yield "json_ld", moment_or_none(metadata.ld_first("datePublished"))
+        for values in metadata.microdata("datePublished", visible_text):
             yield "microdata", next(filter(None, map(moment_or_none, values)), None)
-        for value in _TIME_VALUES(self.root):
+        for value in metadata.time_values:
             yield "time", moment_or_none(value)
 
     def content_types(self) -> list[dict[str, str | None]]:
@@ -677,23 +747,19 @@ class ReleasePage:
 
     def fallback_content_types(self) -> tuple[str, list[str]]:
         """Labels from JSON-LD ``articleSection``, else from the keywords (source, labels)."""
-        section = self.json_ld.get("articleSection")
-        sections = section if isinstance(section, list) else [section]
-        labels = [label for label in map(_string, sections) if label is not None]
+        labels = self.metadata.ld_all("articleSection")
         if labels:
             return "json_ld", labels
-        keywords, routes = self.meta("name", "keywords"), self.meta("name", "routes")
+        keywords, routes = self.metadata.meta("keywords"), self.metadata.meta("routes")
         return "meta_keywords", keyword_content_types(keywords, routes)
 
     def absolute(self, href: str) -> str:
-        return site_https(urljoin(self.response.url, href.strip()))
+        return site_https(urljoin(self.url, href.strip()))
 
     def html(self, element: lxml.etree._Element) -> str:
         """An element as parsel's ``get()`` gives it: its HTML (XML on an XML page), no tail."""
         return str(
-            lxml.etree.tostring(
-                element, method=self.serialisation, encoding="unicode", with_tail=False
-            )
+            lxml.etree.tostring(element, method=self.parsed[1], encoding="unicode", with_tail=False)
         )
 
     def key_points(self) -> list[str]:
@@ -711,7 +777,7 @@ class ReleasePage:
     def related(self) -> list[dict[str, str | None]]:
         """Documents and procedures the release links to, anywhere in the article, page order
         (only the links that :func:`may_be_related` are resolved)."""
-        every_link = may_be_related(self.response.url)
+        every_link = may_be_related(self.url)
         hrefs = [anchor.get("href") for anchor in self.nodes.anchors]
         candidates = [href for href in hrefs if every_link or may_be_related(href)]
         return related_references(self.absolute(href) for href in candidates)
@@ -720,76 +786,10 @@ class ReleasePage:
         self, rules: AttachmentRules
     ) -> tuple[list[dict[str, str]], list[dict[str, str | None]]]:
         """The "Further information" block: links and files that are not related items."""
-        fragment = HtmlFragment(self.html_of(self.nodes.reference_links), self.response.url)
+        fragment = HtmlFragment(self.html_of(self.nodes.reference_links), self.url)
         links = [link for link in fragment.links(rules) if related_reference(link["url"]) is None]
         files = [f for f in fragment.attachments(rules) if related_reference(str(f["url"])) is None]
         return links, files
-
-
-def _https_attributes(elements: list[lxml.etree._Element]) -> None:
-    for element in elements:
-        for node in element.iter():
-            if not isinstance(node.tag, str):
-                continue  # comments and processing instructions
-            for attribute in ("href", "src"):
-                value = node.get(attribute)
-                if value is not None and value != (upgraded := site_https(value)):
-                    node.set(attribute, upgraded)
-
-
-def item_from_page(
-    spider: NewsroomSpider, response: Response, listing_label: str | None = None
-) -> NewsItem:
-    """An article page -> :class:`NewsItem`; :class:`ExtractionError` and nothing else when
-    the page is not a usable press release (the crawl reports it with its URL)."""
-    if not isinstance(response, TextResponse):
-        raise ExtractionError("not an HTML page")
-    try:
-        return _build_item(spider, ReleasePage(spider, response), listing_label)
-    except ExtractionError:
-        raise
-    except (ValueError, TypeError, LookupError, AttributeError) as exc:
-        raise ExtractionError(f"cannot read the page: {exc!r}") from None
-
-
-def _build_item(spider: NewsroomSpider, page: ReleasePage, listing_label: str | None) -> NewsItem:
-    found = page.article_url()
-    if found is None:
-        raise ExtractionError("no press-room URL with a release id (og:url, canonical, page URL)")
-    url, release, url_source = found
-    loader = spider.new_loader(url)
-    if url_source in {"og_url", "canonical"}:
-        loader.add_value("url", url)
-    else:
-        loader.add_fallback("url", url_source, url)
-    language = page.language(release)
-    loader.add_value("id", f"europarl:{language}:{release.release_id}")
-    loader.add_value("language", language)
-    _add_title(loader, page)
-    _add_published(loader, page)
-    _add_content_types(loader, page, listing_label)
-    loader.add_value("key_points", page.key_points())
-    loader.add_value("lead", page.html_of(page.nodes.lead) or None)
-    _add_text(loader, page, spider.attachment_rules)
-    loader.add_value("related", page.related())
-    item: NewsItem = loader.load_item()
-    for field_name in ("title", "content_type"):
-        if not item.get(field_name):
-            raise ExtractionError(f"no {field_name} (site markup and every fallback are empty)")
-    if not item["body"]:
-        spider.inc_stat("europarl/empty_body")
-        spider.logger.warning("%s: no text in the body containers", url)
-    return item
-
-
-def _add_title(loader: NewsItemLoader, page: ReleasePage) -> None:
-    loader.add_value("title", page.title())
-    _add_first_fallback(loader, "title", page.title_fallbacks())
-
-
-def _add_published(loader: NewsItemLoader, page: ReleasePage) -> None:
-    loader.add_value("published", page.published())
-    _add_first_fallback(loader, "published", page.published_fallbacks())
 
 
 def _add_first_fallback(
@@ -807,37 +807,18 @@ def _add_first_fallback(
             return
 
 
-def _add_content_types(
-    loader: NewsItemLoader, page: ReleasePage, listing_label: str | None
-) -> None:
-    terms = page.content_types()
-    if terms:
-        loader.add_value("content_type", terms[0]["label"])
-        loader.add_value("taxonomy", {CONTENT_TYPES: terms})
-        return
-    source, labels = page.fallback_content_types()
-    if not labels and listing_label:
-        source, labels = "listing", [listing_label]
-    if labels:
-        loader.add_fallback("content_type", source, labels[0])
-        loader.add_fallback(
-            "taxonomy", source, {CONTENT_TYPES: [{"label": label, "url": None} for label in labels]}
-        )
+def _https_attributes(elements: list[lxml.etree._Element]) -> None:
+    for element in elements:
+        for node in element.iter():
+            if not isinstance(node.tag, str):
+                continue  # comments and processing instructions
+            for attribute in ("href", "src"):
+                value = node.get(attribute)
+                if value is not None and value != (upgraded := site_https(value)):
+                    node.set(attribute, upgraded)
 
 
-def _add_text(loader: NewsItemLoader, page: ReleasePage, rules: AttachmentRules) -> None:
-    """Body from the text containers; the "Further information" links that are not related
-    documents or procedures join the links and attachments (files and videos by the shared
-    rules of :mod:`newsroom_scraper.extraction.htmltext`)."""
-    loader.add_body(page.html_of(page.nodes.body))
-    links, files = page.reference_links(rules)
-    known = {link["url"] for link in loader.get_collected_values("links")}
-    loader.add_value("links", [link for link in links if link["url"] not in known])
-    for file in files:
-        loader.add_attachment(str(file["kind"]), file["title"], file["url"])
-
-
-# -- discovery: listing pages and RSS -------------------------------------------------------------
+# == 3. Discovery: listing pages and RSS ===========================================================
 
 
 def failure_facts(failure: Any) -> tuple[str, int | None, str]:
@@ -894,6 +875,7 @@ class EuroparlSpider(NewsroomSpider):
     timezone = TIMEZONE
     attachment_rules = AttachmentRules(file_path_prefixes=("/RegData/",))
     discovery_modes = ("auto", "listing", "rss")
+    page_class = EuroparlPage
 
     def __init__(self, *args: Any, lang: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -1057,14 +1039,11 @@ class EuroparlSpider(NewsroomSpider):
     # -- articles -----------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[NewsItem]:
+        page = self.page(response, listing_label=response.meta.get("listing_label"), lang=self.lang)
         try:
-            item = item_from_page(self, response, response.meta.get("listing_label"))
+            item = page.to_item()
         except ExtractionError as exc:
             self.extraction_failed(response.url, exc)
             return
         if self.in_window(item):
             yield item
-
-    def extract(self, response: Response) -> NewsItem:
-        """A saved article page -> item (``newsroom-scraper extract --site europarl``)."""
-        return item_from_page(self, response)
