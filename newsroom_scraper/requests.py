@@ -28,6 +28,10 @@ class Role(StrEnum):
 ROLE: Final = "newsroom_role"
 #: ``request.meta`` key holding the public URL of a request sent to a mirror (``--base-url``).
 PUBLIC_URL_META: Final = "newsroom_public_url"
+#: ``request.meta`` key holding the public URL of the article an ARTICLE request fetches, when
+#: the request's own URL is not it (an API answering for the page): the state knows articles by
+#: their item's ``url``.
+ARTICLE_URL_META: Final = "newsroom_article_url"
 
 LISTING_ROLES: Final = frozenset({Role.LISTING})
 ARTICLE_ROLES: Final = frozenset({Role.ARTICLE, Role.CHAINED_ARTICLE})

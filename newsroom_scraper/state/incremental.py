@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from scrapy import Request, signals
 
 from newsroom_scraper.extraction.dates import utc_now_iso
-from newsroom_scraper.requests import ARTICLE_ROLES, LISTING_ROLES, ROLE, Role
+from newsroom_scraper.requests import ARTICLE_ROLES, ARTICLE_URL_META, LISTING_ROLES, ROLE, Role
 from newsroom_scraper.signals import error_reported
 from newsroom_scraper.state.store import require_dataset, store_for
 
@@ -113,7 +113,9 @@ class IncrementalMiddleware:
             return not self.stop_paging
         if role not in ARTICLE_ROLES:
             return True
-        known = self.store.article_by_url(self.site, request.url)
+        known = self.store.article_by_url(
+            self.site, request.meta.get(ARTICLE_URL_META, request.url)
+        )
         if known is None:
             return True
         self.known_seen += 1
