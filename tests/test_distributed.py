@@ -23,6 +23,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,7 @@ WORKER_SETTINGS = {
 def redis_port(tmp_path_factory):
     binary = shutil.which("redis-server")
     need(binary, "redis-server is not installed (apt-get install redis-server)")
+    assert binary is not None
     need(
         importlib.util.find_spec("scrapy_redis") and importlib.util.find_spec("redis"),
         "the distributed extra is not installed (pip install -e '.[distributed]')",
@@ -178,7 +180,7 @@ class Engine:
 
     def __init__(self):
         self.idle = False
-        self.scheduler = None
+        self.scheduler: Any = None
 
     def spider_is_idle(self):
         return self.idle
@@ -196,7 +198,7 @@ def finish(request):
     from twisted.python.failure import Failure
 
     failure = Failure(IgnoreRequest("done"))
-    failure.request = request
+    failure.request = request  # type: ignore[attr-defined]  # as Scrapy does
     list(request.errback(failure) or ())
 
 
@@ -213,10 +215,11 @@ def open_scheduler(redis_url, name, monkeypatch, **settings):
     )
     spider = EuropolSpider.from_crawler(crawler)
     crawler.spider = spider
-    crawler.engine = Engine()
+    engine = Engine()
+    crawler.engine = engine  # type: ignore[assignment]  # the stand-in
     scheduler = RedisScheduler.from_crawler(crawler)
     scheduler.open(spider)
-    crawler.engine.scheduler = scheduler
+    engine.scheduler = scheduler
     return scheduler, spider
 
 
@@ -369,6 +372,7 @@ def test_a_request_is_finished_once_what_its_callback_yielded_is_queued_and_stor
     assert inflight.busy() == set()
 
     inflight.handed_out(request)
+    assert request.callback is not None
     output = request.callback(HtmlResponse(request.url, request=request, body=b""))
     assert inflight.busy() == {"7"}
     assert list(output) == [child, item]
@@ -384,7 +388,9 @@ def test_a_request_is_finished_once_what_its_callback_yielded_is_queued_and_stor
     inflight.handed_out(other)
 
     async def consume():
-        return [value async for value in other.callback(None)]
+        assert other.callback is not None
+        response = HtmlResponse(other.url, request=other, body=b"")
+        return [value async for value in other.callback(response)]
 
     import asyncio
 
@@ -425,7 +431,7 @@ class Workers:
         self.redis_url = redis_url
         self.data_dir = data_dir
         self.folder = folder
-        self.incarnations = Counter()
+        self.incarnations: Counter[str] = Counter()
 
     def start(self, name, server, *extra):
         self.incarnations[name] += 1
@@ -474,7 +480,7 @@ def comparable(lines):
 
 
 def run_file_ids(data_dir):
-    ids = Counter()
+    ids: Counter[str] = Counter()
     for path in (data_dir / "runs" / "europol").glob("*.jsonl"):
         ids.update(json.loads(line)["id"] for line in path.read_text("utf-8").splitlines())
     return ids

@@ -27,7 +27,9 @@ def test_articles_are_kept_with_their_records_newest_first(tmp_path):
     store.close()
     store = SqliteStateStore(tmp_path / "state.sqlite3")
     assert [json.loads(line)["id"] for line in store.records("s")] == ["s:2", "s:1"]
-    assert store.article_by_url("s", "https://x.org/1").content_hash == "h1"
+    first = store.article_by_url("s", "https://x.org/1")
+    assert first is not None
+    assert first.content_hash == "h1"
     assert store.article_by_id("s", "s:3") is None
     assert store.count_articles("s") == 2
 
@@ -39,7 +41,9 @@ def test_removed_articles_keep_their_record_and_are_flagged_once(tmp_path):
     second = store.mark_removed("s", "s:1", "2024-06-01T00:00:00Z")
     assert first["removed"] is True
     assert second["removed_at"] == "2024-05-01T00:00:00Z"
-    assert store.article_by_id("s", "s:1").removed
+    state = store.article_by_id("s", "s:1")
+    assert state is not None
+    assert state.removed
 
 
 def test_pass_is_unfinished_until_finished(tmp_path):
