@@ -587,6 +587,9 @@ class Worker:
         """Drop the in-flight records of the requests Scrapy has finished with (all of them but
         those kept in this worker when the engine is ``idle``; see :class:`InFlight`)."""
         if idle:
+            unaccounted = len(self.inflight.busy() & self.tokens)
+            if unaccounted:  # what InFlight could not follow (see there): finished now
+                self.crawler.stats.inc_value("distributed/finished_when_idle", unaccounted)
             self.inflight.reset()
         if not self.tokens:
             return
