@@ -7,7 +7,8 @@ adds what a dataset needs on top and adapts scrapy-redis to Scrapy 2.19:
   (``scrapy_redis.dupefilter.RFPDupeFilter``, used as it is) and :class:`TrackedPriorityQueue`.
 - A request a worker takes from the queue is recorded, in the same atomic step, in the worker's
   in-flight hash, and removed only once Scrapy has finished with it (downloaded, its callback
-  run, its items stored and its new requests queued). A worker killed at any point therefore
+  run, its items stored and its new requests queued; followed through public Scrapy hooks, see
+  :class:`InFlight`). A worker killed at any point therefore
   leaves every request it had taken in Redis; they go back to the queue when that worker starts
   again (same ``NEWSROOM_WORKER`` name), or when any worker notices that its heartbeat stopped
   (after ``NEWSROOM_WORKER_TTL`` seconds). Processing is at-least-once; storing an article is
