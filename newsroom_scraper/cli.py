@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -440,22 +441,47 @@ class CrawlOutcome:
 def crawl_in_process(
     spidercls: type[NewsroomSpider], settings: Settings, arguments: dict[str, str]
 ) -> CrawlOutcome:
+    """Run one crawl in this process. SIGINT or SIGTERM stops it gracefully (the spider closes
+    with reason ``shutdown``, the dataset is written), a second one forces the reactor to stop;
+    the signal is kept for the exit code (130/143)."""
     from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.ossignal import install_shutdown_handlers, signal_names
 
     from newsroom_scraper.report import RunReport
 
     received: list[int] = []
+    log = logging.getLogger(__name__)
 
-    class Process(CrawlerProcess):
-        # Scrapy logs the signal but does not expose it; the exit code (130/143) needs it.
-        def _signal_shutdown(self, signum: int, frame: Any) -> None:
-            received.append(signum)
-            super()._signal_shutdown(signum, frame)
+    def force(signum: int, _frame: Any) -> None:
+        install_shutdown_handlers(signal.SIG_IGN)
+        message = "Received %s twice, forcing an unclean shutdown"
+        reactor.callFromThread(log.info, message, signal_names[signum])
+        reactor.callFromThread(stop_reactor)
 
-    process = Process(settings)
+    def graceful(signum: int, _frame: Any) -> None:
+        # In a signal handler: record, re-arm, hand everything else to the reactor thread
+        # (logging here could interrupt a write to the same stream).
+        received.append(signum)
+        install_shutdown_handlers(force)
+        message = "Received %s, shutting down gracefully. Send again to force"
+        reactor.callFromThread(log.info, message, signal_names[signum])
+        reactor.callFromThread(process.stop)  # then join() stops the reactor
+
+    def stop_reactor() -> None:
+        if reactor.running:
+            reactor.stop()
+
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
     process.crawl(crawler, **arguments)
-    process.start()
+    from twisted.internet import reactor as installed  # the one the crawler installed
+
+    reactor: Any = installed  # typed as its zope interfaces, whose methods have no self
+
+    # Scrapy's own handlers do the same but do not tell which signal came; Twisted's (reactor
+    # run with installSignalHandlers) are replaced by these once the reactor runs.
+    reactor.callWhenRunning(install_shutdown_handlers, graceful)
+    process.start(install_signal_handlers=False)
     return CrawlOutcome(RunReport.of(crawler), received[0] if received else None)
 
 

@@ -7,7 +7,8 @@ adds what a dataset needs on top and adapts scrapy-redis to Scrapy 2.19:
   (``scrapy_redis.dupefilter.RFPDupeFilter``, used as it is) and :class:`TrackedPriorityQueue`.
 - A request a worker takes from the queue is recorded, in the same atomic step, in the worker's
   in-flight hash, and removed only once Scrapy has finished with it (downloaded, its callback
-  run, its items stored and its new requests queued). A worker killed at any point therefore
+  run, its items stored and its new requests queued; followed through public Scrapy hooks, see
+  :class:`InFlight`). A worker killed at any point therefore
   leaves every request it had taken in Redis; they go back to the queue when that worker starts
   again (same ``NEWSROOM_WORKER`` name), or when any worker notices that its heartbeat stopped
   (after ``NEWSROOM_WORKER_TTL`` seconds). Processing is at-least-once; storing an article is
@@ -42,35 +43,42 @@ Requests are pickled (scrapy-redis's serializer): the Redis server must be trust
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
 import os
 import socket
 import time
 from collections import Counter, deque
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Request as ScrapyRequest
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.misc import arg_to_iter
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from newsroom_scraper.extraction.dates import utc_now_iso
 from newsroom_scraper.requests import PUBLIC_URL_META
 from newsroom_scraper.signals import error_reported
-from newsroom_scraper.state.redis_store import DEFAULT_PREFIX, RedisStateStore, key_prefix
+from newsroom_scraper.state.redis_store import DEFAULT_PREFIX, Keys, RedisStateStore, key_prefix
 from newsroom_scraper.state.runs import (
     new_run_id,
     worker_name,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Awaitable, Callable, Iterable, Iterator
     from pathlib import Path
     from typing import Self
 
@@ -124,59 +132,6 @@ def worker_settings(url: str, worker: str) -> dict[str, str]:
     return {"REDIS_URL": url, "SCHEDULER": SCHEDULER_PATH, "NEWSROOM_WORKER": worker}
 
 
-@dataclass(frozen=True, slots=True)
-class Keys:
-    """The Redis keys of one site's distributed crawl (see the module docstring)."""
-
-    base: str  # "<prefix>:<site>"
-
-    @classmethod
-    def of(cls, prefix: str, site: str) -> Keys:
-        return cls(f"{prefix}:{site}")
-
-    @property
-    def queue(self) -> str:
-        return f"{self.base}:requests"
-
-    @property
-    def dupefilter(self) -> str:
-        return f"{self.base}:dupefilter"
-
-    @property
-    def seq(self) -> str:
-        return f"{self.base}:inflight-seq"
-
-    @property
-    def workers(self) -> str:
-        return f"{self.base}:workers"
-
-    @property
-    def crawl(self) -> str:
-        return f"{self.base}:crawl"
-
-    @property
-    def stats(self) -> str:
-        return f"{self.base}:stats"
-
-    @property
-    def errors(self) -> str:
-        return f"{self.base}:errors"
-
-    @property
-    def join(self) -> str:
-        return f"{self.base}:join"
-
-    @property
-    def pass_(self) -> str:
-        return f"{self.base}:pass"
-
-    def inflight(self, worker: str) -> str:
-        return f"{self.base}:inflight:{worker}"
-
-    def alive(self, worker: str) -> str:
-        return f"{self.base}:alive:{worker}"
-
-
 class TrackedPriorityQueue(PriorityQueue):  # type: ignore[misc]  # scrapy-redis is untyped
     """scrapy-redis's priority queue, plus :meth:`take`: pop *and* record as in flight.
 
@@ -226,6 +181,7 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untype
     queue: TrackedPriorityQueue
     spider: Spider
     local: deque[Request]
+    waking: Request | None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -233,19 +189,21 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untype
         server = connection.get_redis_from_settings(settings)
         server.ping()
         prefix = key_prefix(settings)
+        keys = Keys.of(prefix, "%(spider)s")
         scheduler = cls(
             server=server,
             persist=True,
             flush_on_start=False,
-            queue_key=f"{prefix}:%(spider)s:requests",
+            queue_key=keys.queue,
             queue_cls=f"{__name__}.TrackedPriorityQueue",
-            dupefilter_key=f"{prefix}:%(spider)s:dupefilter",
+            dupefilter_key=keys.dupefilter,
             dupefilter_cls="scrapy_redis.dupefilter.RFPDupeFilter",
             idle_before_close=0,
         )
         scheduler.crawler = crawler
         scheduler.local = deque()
-        scheduler.worker = Worker(crawler, server, prefix)
+        scheduler.waking = None
+        scheduler.worker = Worker(crawler, server, prefix, scheduler)
         return scheduler
 
     def open(self, spider: Spider) -> None:
@@ -261,24 +219,31 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untype
         self.worker.start_heartbeat()
 
     def close(self, reason: str) -> None:
-        self.worker.leave(reason, self)
+        self.worker.leave(reason)
 
     def enqueue_request(self, request: Request) -> bool:
+        try:
+            return self._enqueue(request)
+        finally:
+            self.worker.inflight.came_back(request)
+
+    def _enqueue(self, request: Request) -> bool:
         meta = request.meta
-        if PUBLIC_URL_META in meta and meta.get(INFLIGHT_META) in self.worker.tokens:
+        if request is self.waking or (
+            PUBLIC_URL_META in meta and meta.get(INFLIGHT_META) in self.worker.tokens
+        ):
+            self.waking = None
             self.local.append(request)
             return True
+        untrack(request)
         queued = bool(super().enqueue_request(request))  # self.stats is None: no inc_value
         if queued:
             self.crawler.stats.inc_value("scheduler/enqueued/redis")
             self.worker.count("requests/queued")
         return queued
 
-    def next_request(self) -> Request | None:
-        self.worker.settle(self.local)
-        if self.local:
-            request: Request = self.local.popleft()
-            return request
+    def take(self) -> Request | None:
+        """The first request of the shared queue, recorded as this worker's (in flight)."""
         taken = self.queue.take(self.worker.inflight_key, self.worker.keys.seq)
         if taken is None:
             return None
@@ -288,33 +253,179 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untype
         self.worker.count("requests/taken")
         return request
 
+    def next_request(self) -> Request | None:
+        self.worker.settle()
+        request = self.local.popleft() if self.local else self.take()
+        if request is not None:
+            self.worker.inflight.handed_out(request)
+        return request
+
+    def wake(self) -> None:
+        """Take a request for the engine now, if it has room (public ``needs_backout``): it
+        asks the scheduler by itself only when one of its requests is done, or every 5 s; a
+        worker with free slots would leave what other workers queued meanwhile waiting."""
+        engine = self.crawler.engine
+        if engine is None or engine.needs_backout() or self.local:
+            return
+        request = self.take()
+        if request is not None:
+            self.waking = request
+            engine.crawl(request)  # back here (kept: see _enqueue), then the engine asks again
+
     def has_pending_requests(self) -> bool:
         return bool(self.local) or len(self.queue) > 0
 
 
-def _engine_requests(crawler: Crawler) -> Iterable[Request]:
-    """The requests Scrapy's engine is working on: taken from the scheduler, not yet finished.
+_TRACKED = "_newsroom_tracked"
 
-    The engine keeps them in its private slot: a request stays there from the moment it leaves
-    the scheduler until its response has been through the callback, the item pipelines and
-    the scheduling of new requests. No public API or signal says when that is over, and a
-    record removed any earlier would let a killed worker lose work.
+
+def _untracked(function: Any) -> Any:
+    return function.__wrapped__ if getattr(function, _TRACKED, False) else function
+
+
+def untrack(request: Request) -> None:
+    """The request's own callback and errback again (a request leaving for Redis is pickled:
+    its callbacks must be the spider's methods)."""
+    request.callback = _untracked(request.callback)
+    request.errback = _untracked(request.errback)
+
+
+class InFlight:
+    """Which requests taken from the shared queue Scrapy is still working on, from public hooks.
+
+    A taken request is finished once Scrapy is done with it: downloaded, its callback (or
+    errback) run, the requests it yielded queued and the items it yielded through the item
+    pipelines. Scrapy has no signal for that moment (its engine tracks it in a private slot),
+    so the worker counts, per in-flight token:
+
+    - ``waiting``: handed out by the scheduler, callback not called yet. The scheduler wraps the
+      request's callback and errback (:meth:`handed_out`); a request coming back to the
+      scheduler with its token before any callback ran (a redirect, a retry, the mirror rewrite
+      of ``BaseUrlMiddleware``) ends its waiting (:meth:`came_back`; kept in this worker, it is
+      handed out again).
+    - ``pending``: a callback running, plus each request and item it yielded, until the request
+      is queued (:meth:`came_back`, from ``RedisScheduler.enqueue_request``) and the item has
+      been through the pipelines (``item_scraped``, ``item_dropped``, ``item_error``).
+
+    Whatever this misses (a request a middleware drops silently, a failure without errback)
+    keeps its token busy: never finished early, at worst fetched again after a kill. When the
+    engine is idle (its public ``spider_is_idle``) nothing is in progress, and :meth:`reset`
+    clears every count.
     """
-    slot = getattr(crawler.engine, "_slot", None)
-    return cast("Iterable[Request]", getattr(slot, "inprogress", ()))
 
+    def __init__(self) -> None:
+        self.waiting: Counter[str] = Counter()
+        self.pending: Counter[str] = Counter()
+        self._children: dict[int, tuple[str, Request]] = {}
+        self._items: dict[int, tuple[str, Any]] = {}
 
-def _wake_engine(crawler: Crawler) -> None:
-    """Make the engine ask the scheduler again now (it takes requests if it has room).
+    def busy(self) -> set[str]:
+        return {t for t, n in self.waiting.items() if n > 0} | {
+            t for t, n in self.pending.items() if n > 0
+        }
 
-    The engine asks the scheduler when one of its own requests is done, and otherwise every 5 s
-    (its heartbeat): a worker with free slots would leave the requests other workers put in the
-    shared queue meanwhile waiting that long. Without the private hook: the 5 s heartbeat.
-    """
-    slot = getattr(crawler.engine, "_slot", None)
-    nextcall = getattr(slot, "nextcall", None)
-    if nextcall is not None:
-        nextcall.schedule()
+    def reset(self) -> None:
+        self.waiting.clear()
+        self.pending.clear()
+        self._children.clear()
+        self._items.clear()
+
+    def handed_out(self, request: Request) -> None:
+        token = request.meta[INFLIGHT_META]
+        self.waiting[token] += 1
+        untrack(request)
+        if request.callback is not None and request.callback is not NO_CALLBACK:
+            request.callback = self._tracked(request.callback, token)
+        if request.errback is not None:
+            request.errback = self._tracked(request.errback, token)
+
+    def came_back(self, request: Request) -> None:
+        """The request reached the scheduler (queued, kept, or refused as a duplicate)."""
+        child = self._children.pop(id(request), None)
+        if child is not None and child[1] is request:
+            self._release(child[0])
+            return
+        token = request.meta.get(INFLIGHT_META)
+        if token is not None and self.waiting[token] > 0:
+            self._decrement(self.waiting, token)
+
+    def item_done(self, item: Any) -> None:
+        """``item_scraped``, ``item_dropped``, ``item_error``: the pipelines are done with it."""
+        entry = self._items.pop(id(item), None)
+        if entry is not None and entry[1] is item:
+            self._release(entry[0])
+
+    # -- callbacks ------------------------------------------------------------------------------
+
+    def _tracked(self, function: Callable[..., Any], token: str) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def tracked(*args: Any, **kwargs: Any) -> Any:
+            if self.waiting[token] <= 0:  # counts reset meanwhile (the engine was idle)
+                return function(*args, **kwargs)
+            self._decrement(self.waiting, token)
+            self.pending[token] += 1
+            try:
+                output = function(*args, **kwargs)
+            except BaseException:
+                self._release(token)
+                raise
+            return self._follow(token, output)
+
+        setattr(tracked, _TRACKED, True)
+        return tracked
+
+    def _follow(self, token: str, output: Any) -> Any:
+        """The callback's output, the same kind of object, counting what it yields."""
+        if output is None or isinstance(output, (Failure, Deferred)):
+            self._release(token)  # nothing yielded; Deferreds are deprecated (not counted)
+            return output
+        if isinstance(output, AsyncIterator):
+            return self._follow_async(token, output)
+        if inspect.isawaitable(output):
+            return self._follow_awaited(token, output)
+        return self._follow_sync(token, arg_to_iter(output))
+
+    async def _follow_awaited(self, token: str, output: Awaitable[Any]) -> Any:
+        try:
+            result = await output
+        except BaseException:
+            self._release(token)
+            raise
+        return self._follow(token, result)
+
+    def _follow_sync(self, token: str, output: Iterable[Any]) -> Iterator[Any]:
+        try:
+            for value in output:
+                self._yielded(token, value)
+                yield value
+        finally:
+            self._release(token)
+
+    async def _follow_async(self, token: str, output: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        try:
+            async for value in output:
+                self._yielded(token, value)
+                yield value
+        finally:
+            self._release(token)
+
+    def _yielded(self, token: str, value: Any) -> None:
+        if value is None:
+            return
+        self.pending[token] += 1
+        if isinstance(value, ScrapyRequest):
+            self._children[id(value)] = (token, value)
+        else:
+            self._items[id(value)] = (token, value)
+
+    def _release(self, token: str) -> None:
+        self._decrement(self.pending, token)
+
+    @staticmethod
+    def _decrement(counter: Counter[str], token: str) -> None:
+        counter[token] -= 1
+        if counter[token] <= 0:
+            del counter[token]
 
 
 class Worker:
@@ -324,9 +435,18 @@ class Worker:
     (one round trip each, a few per heartbeat).
     """
 
-    def __init__(self, crawler: Crawler, server: redis.Redis, prefix: str = DEFAULT_PREFIX):
+    def __init__(
+        self,
+        crawler: Crawler,
+        server: redis.Redis,
+        prefix: str = DEFAULT_PREFIX,
+        scheduler: RedisScheduler | None = None,
+    ):
         settings = crawler.settings
         self.crawler = crawler
+        self.scheduler = scheduler
+        self.local: deque[Request] = scheduler.local if scheduler is not None else deque()
+        self.inflight = InFlight()
         self.server = server
         self.prefix = prefix
         self.name = worker_name(settings)
@@ -334,7 +454,7 @@ class Worker:
         self.heartbeat = settings.getfloat("NEWSROOM_HEARTBEAT", 1.0)
         self.ttl = max(settings.getfloat("NEWSROOM_WORKER_TTL", 30.0), 3 * self.heartbeat)
         self.run_id = str(settings.get("NEWSROOM_RUN_ID") or new_run_id())
-        self.keys = Keys(f"{prefix}:?")
+        self.keys = Keys.of(prefix, "?")
         self.inflight_key = ""
         self.tokens: set[str] = set()
         self.crawl_id = ""
@@ -354,6 +474,8 @@ class Worker:
         crawler.signals.connect(self.on_item, signal=signals.item_scraped)
         crawler.signals.connect(self.on_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.on_error, signal=error_reported)
+        for done in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self.inflight.item_done, signal=done)
 
     # -- joining and leaving ------------------------------------------------------------------
 
@@ -361,11 +483,6 @@ class Worker:
         """Take back what an earlier run of this worker (or a dead one) left, then start a new
         crawl or join the running one; under a lock, so that two workers starting together
         cannot both decide to start afresh."""
-        if not hasattr(getattr(self.crawler.engine, "_slot", None), "inprogress"):
-            raise RuntimeError(
-                "This Scrapy version's engine has no _slot.inprogress: the distributed mode "
-                "cannot tell when a request is finished (see newsroom_scraper.distributed)"
-            )
         self._spider = spider
         self.site = spider.name
         self.keys = Keys.of(self.prefix, spider.name)
@@ -407,13 +524,13 @@ class Worker:
         self._beat = task.LoopingCall(self.tick)
         self._beat.start(self.heartbeat, now=False)
 
-    def leave(self, reason: str, scheduler: RedisScheduler) -> None:
+    def leave(self, reason: str) -> None:
         """Give back what was taken and not finished (a stopped worker), deregister."""
         if self._beat is not None and self._beat.running:
             self._beat.stop()
         if not self.inflight_key:
             return  # never joined (the spider failed to open)
-        self.settle(scheduler.local)
+        self.settle()
         returned = int(self._requeue(keys=[self.inflight_key, self.keys.queue]))
         if returned:
             logger.info("Gave %d unfinished requests back to the shared queue", returned)
@@ -467,26 +584,35 @@ class Worker:
 
     # -- in flight ----------------------------------------------------------------------------
 
-    def settle(self, local: Iterable[Request] = ()) -> None:
-        """Drop the in-flight records of the requests Scrapy has finished with."""
+    def settle(self, *, idle: bool = False) -> None:
+        """Drop the in-flight records of the requests Scrapy has finished with (all of them but
+        those kept in this worker when the engine is ``idle``; see :class:`InFlight`)."""
+        if idle:
+            unaccounted = len(self.inflight.busy() & self.tokens)
+            if unaccounted:  # what InFlight could not follow (see there): finished now
+                self.crawler.stats.inc_value("distributed/finished_when_idle", unaccounted)
+            self.inflight.reset()
         if not self.tokens:
             return
-        live = {r.meta.get(INFLIGHT_META) for r in _engine_requests(self.crawler)}
-        live.update(r.meta.get(INFLIGHT_META) for r in local)
+        live = self.inflight.busy()
+        live.update(str(r.meta.get(INFLIGHT_META)) for r in self.local)
         done = self.tokens.difference(live)
         if done:
             self.server.hdel(self.inflight_key, *done)
             self.tokens.difference_update(done)
 
+    def engine_idle(self) -> bool:
+        try:
+            return bool(self.crawler.engine.spider_is_idle())
+        except RuntimeError:  # no spider open (closing)
+            return False
+
     def tick(self) -> None:
         """Every ``NEWSROOM_HEARTBEAT`` s: heartbeat, finished records, dead workers, counters;
-        then the engine looks at the shared queue (and, idle, at whether to exit)."""
-        slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is None:
-            return  # the engine is closing
+        then the engine gets a request from the shared queue if it has room."""
         try:
-            self.settle(getattr(slot.scheduler, "local", ()))
-            idle = self.crawler.engine.spider_is_idle()
+            idle = self.engine_idle()
+            self.settle(idle=idle)
             if not idle:
                 self.state, self._idle_since, self._quiet_since = "busy", None, None
             self._register()
@@ -495,7 +621,8 @@ class Worker:
                 self.crawler.stats.inc_value("distributed/recovered", recovered)
                 self.count("requests/recovered", recovered)
             self.flush()
-            _wake_engine(self.crawler)
+            if self.scheduler is not None:
+                self.scheduler.wake()
         except redis.RedisError as exc:  # the next beat tries again; a lost one only delays
             logger.warning("Worker heartbeat failed: %s", exc)
 
@@ -517,7 +644,7 @@ class Worker:
         self.state = "waiting"
         if self._idle_since is None:
             self._idle_since = now
-        self.settle()
+        self.settle(idle=self.engine_idle())
         if not self.crawl_quiet():
             self._quiet_since = None
             raise DontCloseSpider

@@ -10,22 +10,17 @@ benchmarks. A mirror is a folder with ``manifest.json``::
 Routes are matched on the decoded path and the decoded, sorted query parameters, so that
 ``%2F`` and ``/`` in a query, or a different parameter order, reach the same page.
 
-A :class:`Page` can also misbehave, for fault injection (``tests/faults.py``): ``reset`` closes
-the connection without an answer, ``truncate_to`` announces the whole body but sends only its
-first bytes, ``delay`` waits before answering and ``gzip`` sends the body compressed
-(``Content-Encoding: gzip``), e.g. a small body that inflates to a huge one.
+A :class:`Page` writes its own answer (:meth:`Page.send`): the tests' fault injection
+(``tests/faults.py``) answers with pages that misbehave on the wire, through an interceptor.
 """
 
 from __future__ import annotations
 
-import gzip as gzip_module
 import json
-import socket
-import struct
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -46,34 +41,29 @@ def route_key(path_and_query: str) -> str:
 
 @dataclass
 class Page:
-    """One answer of the mirror; the last four fields make it misbehave (not saved)."""
+    """One answer of the mirror."""
 
     status: int = 200
     body: bytes = b""
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
-    #: Close the connection (TCP reset) without sending any answer.
-    reset: bool = False
-    #: Announce the whole body in ``Content-Length``, send only this many bytes, then close.
-    truncate_to: int | None = None
-    #: Seconds the server waits before answering.
-    delay: float = 0.0
-    #: Send the body gzip-compressed, with ``Content-Encoding: gzip``.
-    gzip: bool = False
-    _wire: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
-    def wire_body(self) -> bytes:
-        """The bytes of the body as sent (compressed once, when ``gzip``)."""
-        if not self.gzip:
-            return self.body
-        if self._wire is None:
-            self._wire = gzip_module.compress(self.body, compresslevel=9, mtime=0)
-        return self._wire
+    def send(self, handler: BaseHTTPRequestHandler) -> None:
+        """Write the answer (status, headers, body) to the client."""
+        handler.send_response(self.status)
+        if self.content_type:
+            handler.send_header("Content-Type", self.content_type)
+        for name, value in self.headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(self.body)))
+        handler.end_headers()
+        handler.wfile.write(self.body)
 
 
 @dataclass
 class MirrorSite:
-    """Pages by route key; ``load`` reads a mirror folder, ``save`` writes one."""
+    """Pages by route key; ``load`` reads a mirror folder (``tests/mirrors/make_demo.py``
+    writes them)."""
 
     pages: dict[str, Page] = field(default_factory=dict)
     name: str = ""
@@ -103,35 +93,6 @@ class MirrorSite:
                 headers=headers,
             )
         return site
-
-    def save(self, folder: Path) -> None:
-        (folder / "pages").mkdir(parents=True, exist_ok=True)
-        routes: dict[str, Any] = {}
-        for number, (key, page) in enumerate(sorted(self.pages.items())):
-            spec: dict[str, Any] = {}
-            if page.status != 200:
-                spec["status"] = page.status
-            if page.content_type:
-                spec["type"] = page.content_type
-            headers = dict(page.headers)
-            if "Location" in headers:
-                spec["location"] = headers.pop("Location")
-            if headers:
-                spec["headers"] = headers
-            if page.body:
-                name = f"pages/{number:05d}{_extension(page.content_type)}"
-                (folder / name).write_bytes(page.body)
-                spec["file"] = name
-            routes[key] = spec
-        manifest = {"site": self.name, "routes": routes}
-        (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-
-
-def _extension(content_type: str) -> str:
-    for marker, extension in (("json", ".json"), ("xml", ".xml"), ("html", ".html")):
-        if marker in content_type:
-            return extension
-    return ".bin"
 
 
 #: A hook that may answer instead of the site (fault injection): returns a Page or None.
@@ -194,33 +155,7 @@ class MirrorServer:
                 self.answer(page)
 
             def answer(self, page: Page) -> None:
-                if page.delay > 0:
-                    threading.Event().wait(page.delay)
-                if page.reset:
-                    self.close_connection = True
-                    # SO_LINGER 0: closing sends a TCP reset, not an orderly end of stream.
-                    self.connection.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                    )
-                    return
-                body = page.wire_body()
-                length = len(body)
-                if page.truncate_to is not None:
-                    body = body[: page.truncate_to]
-                    length = max(length, len(body) + 1)
-                    self.close_connection = True
-                self.send_response(page.status)
-                if page.content_type:
-                    self.send_header("Content-Type", page.content_type)
-                if page.gzip:
-                    self.send_header("Content-Encoding", "gzip")
-                for name, value in page.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(length))
-                if page.truncate_to is not None:
-                    self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(body)
+                page.send(self)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 """Quiet: the counts in ``requests`` say what was served."""
@@ -238,13 +173,3 @@ class MirrorServer:
             self._thread.join(timeout=5)
             self._thread = None
         self.httpd.server_close()
-
-
-@contextmanager
-def serve(site: MirrorSite, port: int = 0) -> Iterator[MirrorServer]:
-    """``with serve(site) as server: ... server.origin ...``"""
-    server = MirrorServer(site, port).start()
-    try:
-        yield server
-    finally:
-        server.stop()

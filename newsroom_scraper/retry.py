@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
@@ -94,7 +94,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             if 200 <= response.status < 300:
                 self.relax(request)
             return response
-        retry = self._retry(request, response_status_message(response.status))
+        retry = self.retry_request(request, response_status_message(response.status))
         if retry is None:
             return response
         delay = self.backoff(request)
@@ -119,10 +119,24 @@ class BackoffRetryMiddleware(RetryMiddleware):
             # nothing listening): fail fast instead of backing off for every start request.
             self.crawler.stats.inc_value("retry/not_retried_unreachable")
             return None
-        retry = self._retry(request, exception)
+        retry = self.retry_request(request, exception)
         if retry is not None:
             await self.wait(self.backoff(request))
         return retry
+
+    def retry_request(self, request: Request, reason: str | Exception) -> Request | None:
+        """The retry of ``request`` or None (given up), as Scrapy's middleware decides it, through
+        its public ``get_retry_request`` (same meta keys, settings, stats and log)."""
+        meta, spider = request.meta, self.crawler.spider
+        assert spider is not None  # a download runs for an open spider
+        return get_retry_request(
+            request,
+            spider=spider,
+            reason=reason,
+            max_retry_times=meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=meta.get("priority_adjust", self.priority_adjust),
+            give_up_log_level=meta.get("give_up_log_level", self.give_up_log_level),
+        )
 
     def _slot(self, request: Request) -> Slot | None:
         downloader = self.crawler.engine.downloader

@@ -47,6 +47,9 @@ NEWSROOM_BACKOFF_BASE = 0.5
 NEWSROOM_BACKOFF_MAX = 30.0
 #: Longest Retry-After (429/503) honoured, in seconds; longer asks are cut to this.
 NEWSROOM_RETRY_AFTER_MAX = 120.0
+#: After a Retry-After, the host's download delay relaxes back towards DOWNLOAD_DELAY by this
+#: factor per successful response (0.8: a 60 s slowdown is under 1 s after about 20 responses).
+NEWSROOM_SLOWDOWN_DECAY = 0.8
 REDIRECT_MAX_TIMES = 5
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024

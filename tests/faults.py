@@ -31,8 +31,11 @@ mirror routes them (decoded, sorted query).
 
 from __future__ import annotations
 
+import gzip
 import random
 import re
+import socket
+import struct
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -43,6 +46,60 @@ from newsroom_scraper.mirror import MirrorServer, Page, route_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from http.server import BaseHTTPRequestHandler
+
+
+@dataclass
+class FaultyPage(Page):
+    """A :class:`~newsroom_scraper.mirror.Page` that misbehaves on the wire."""
+
+    #: Close the connection (TCP reset) without sending any answer.
+    reset: bool = False
+    #: Announce the whole body in ``Content-Length``, send only this many bytes, then close.
+    truncate_to: int | None = None
+    #: Seconds the server waits before answering.
+    delay: float = 0.0
+    #: Send the body gzip-compressed, with ``Content-Encoding: gzip``.
+    gzip: bool = False
+    _wire: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    def wire_body(self) -> bytes:
+        """The bytes of the body as sent (compressed once, when ``gzip``)."""
+        if not self.gzip:
+            return self.body
+        if self._wire is None:
+            self._wire = gzip.compress(self.body, compresslevel=9, mtime=0)
+        return self._wire
+
+    def send(self, handler: BaseHTTPRequestHandler) -> None:
+        if self.delay > 0:
+            threading.Event().wait(self.delay)
+        if self.reset:
+            handler.close_connection = True
+            # SO_LINGER 0: closing sends a TCP reset, not an orderly end of stream.
+            handler.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            return
+        body = self.wire_body()
+        length = len(body)
+        if self.truncate_to is not None:
+            body = body[: self.truncate_to]
+            length = max(length, len(body) + 1)
+            handler.close_connection = True
+        handler.send_response(self.status)
+        if self.content_type:
+            handler.send_header("Content-Type", self.content_type)
+        if self.gzip:
+            handler.send_header("Content-Encoding", "gzip")
+        for name, value in self.headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(length))
+        if self.truncate_to is not None:
+            handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(body)
+
 
 TRANSIENT = ("500", "503", "429", "reset", "slow", "truncate", "no_data")
 PERMANENT = ("redirect_loop", "offsite", "oversized", "bomb")
@@ -161,13 +218,13 @@ class FaultInjector:
                 status=int(kind), body=b"Try again later", content_type=text, headers=headers
             )
         if kind == "reset":
-            return Page(reset=True)
+            return FaultyPage(reset=True)
         if kind == "slow":
-            return Page(
+            return FaultyPage(
                 real.status, real.body, real.content_type, dict(real.headers), delay=self.slow_delay
             )
         if kind == "truncate":
-            return Page(
+            return FaultyPage(
                 real.status,
                 real.body,
                 real.content_type,
@@ -191,7 +248,7 @@ class FaultInjector:
         if kind == "bomb":
             with self._lock:
                 if self._bomb is None:
-                    self._bomb = Page(body=b"\0" * self.oversize_bytes, gzip=True)
+                    self._bomb = FaultyPage(body=b"\0" * self.oversize_bytes, gzip=True)
                 return self._bomb
         raise AssertionError(kind)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -21,7 +22,7 @@ from newsroom_scraper.spiders.europol import EuropolSpider
 
 
 def record(number: int, **changes):
-    base = {
+    base: dict[str, Any] = {
         "id": f"europol:{number}", "site": "europol", "schema_version": "1.0",
         "url": f"https://www.europol.europa.eu/media-press/newsroom/news/n-{number}",
         "title": f"Title {number}", "published": f"2024-01-{number:02d}T10:00:00Z",
@@ -73,7 +74,9 @@ def test_invalid_items_are_dropped_with_url_and_reason(change, problem):
         pipeline.process_item(bad)
     assert crawler.stats.get_value("validation/dropped") == 1
     assert crawler.stats.get_value("errors/invalid_item") == 1
-    assert RunReport.of(crawler).errors[0].reason.startswith(problem)
+    report = RunReport.of(crawler)
+    assert report is not None
+    assert report.errors[0].reason.startswith(problem)
 
 
 def test_duplicates_by_id_url_or_content_are_dropped():

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 from urllib.parse import urlencode
 from urllib.request import urlopen
@@ -42,8 +42,8 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def project_copy(tmp_path_factory) -> Path:
-    need(shutil.which("scrapyd-deploy"), "scrapyd-client is not installed (the distributed extra)")
+def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    need(shutil.which("scrapyd-deploy"), "scrapyd-client is not installed (the scrapyd extra)")
     folder = tmp_path_factory.mktemp("project")
     for name in PROJECT_FILES:
         source = REPO / name
@@ -94,12 +94,12 @@ def test_the_egg_carries_the_package_data(project_copy, tmp_path):
     assert json.loads(from_egg.stdout) == json.loads(run_cli("schema").stdout)
 
 
-def get_json(url: str) -> dict:
+def get_json(url: str) -> dict[str, Any]:
     with urlopen(url, timeout=10) as answer:  # a local Scrapyd
         return dict(json.load(answer))
 
 
-def post_json(url: str, fields: list[tuple[str, str]]) -> dict:
+def post_json(url: str, fields: list[tuple[str, str]]) -> dict[str, Any]:
     with urlopen(url, data=urlencode(fields).encode(), timeout=10) as answer:
         return dict(json.load(answer))
 
@@ -120,7 +120,7 @@ def poll(what, deadline_s: float, check):
 
 @pytest.fixture(scope="module")
 def scrapyd(tmp_path_factory):
-    need(importlib.util.find_spec("scrapyd"), "Scrapyd is not installed (the distributed extra)")
+    need(importlib.util.find_spec("scrapyd"), "Scrapyd is not installed (the scrapyd extra)")
     folder = tmp_path_factory.mktemp("scrapyd")
     port = free_port()
     (folder / "scrapyd.conf").write_text(

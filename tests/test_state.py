@@ -27,9 +27,10 @@ def test_articles_are_kept_with_their_records_newest_first(tmp_path):
     store.close()
     store = SqliteStateStore(tmp_path / "state.sqlite3")
     assert [json.loads(line)["id"] for line in store.records("s")] == ["s:2", "s:1"]
-    assert store.article_by_url("s", "https://x.org/1").content_hash == "h1"
+    first = store.article_by_url("s", "https://x.org/1")
+    assert first is not None
+    assert first.content_hash == "h1"
     assert store.article_by_id("s", "s:3") is None
-    assert store.newest_urls("s", 1) == ["https://x.org/2"]
     assert store.count_articles("s") == 2
 
 
@@ -40,17 +41,16 @@ def test_removed_articles_keep_their_record_and_are_flagged_once(tmp_path):
     second = store.mark_removed("s", "s:1", "2024-06-01T00:00:00Z")
     assert first["removed"] is True
     assert second["removed_at"] == "2024-05-01T00:00:00Z"
-    assert store.article_by_id("s", "s:1").removed
+    state = store.article_by_id("s", "s:1")
+    assert state is not None
+    assert state.removed
 
 
 def test_pass_is_unfinished_until_finished(tmp_path):
     store = SqliteStateStore(tmp_path / "state.sqlite3")
     assert store.pass_state("s").finished is False
     store.start_pass("s", "2024-01-01T00:00:00Z")
-    store.progress_pass("s", "2020-01-01T00:00:00Z")
-    store.progress_pass("s", "2021-01-01T00:00:00Z")
     assert store.pass_state("s").finished is False
-    assert store.pass_state("s").oldest_published == "2020-01-01T00:00:00Z"
     store.finish_pass("s", "2024-01-01T01:00:00Z")
     assert store.pass_state("s").finished is True
     store.start_pass("s", "2024-01-02T00:00:00Z")

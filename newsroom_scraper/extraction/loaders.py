@@ -129,7 +129,6 @@ class NewsItemLoader(ItemLoader):
 
     def __init__(self, *args: Any, fallback_counter: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fallbacks: list[str] = []
         self._fallback_counter = fallback_counter
 
     def add_body(self, html: str | None) -> None:
@@ -153,14 +152,13 @@ class NewsItemLoader(ItemLoader):
         """Add ``values`` to ``field`` only if the site's own selector gave nothing.
 
         Used for page metadata (OpenGraph, JSON-LD, microdata) so that a markup change costs one
-        field, not the item; each use is recorded in ``fallbacks`` and the stats.
+        field, not the item; each use is counted (``fallback_counter``: the crawl's stats).
         """
         if self.get_output_value(field) not in (None, "", [], {}):
             return False
         self.add_value(field, values)
         if self.get_output_value(field) in (None, "", [], {}):
             return False
-        self.fallbacks.append(f"{field}:{source}")
         if self._fallback_counter is not None:
             self._fallback_counter(field, source)
         return True

@@ -15,7 +15,7 @@ Keys, for ``<p>`` = ``<NEWSROOM_REDIS_PREFIX>:<site>`` (``newsroom:europol``)::
     <p>:urls       hash  url -> id
     <p>:order      zset  "<published>\\t<id>", all scores 0: Redis orders equal scores by bytes,
                          so the reverse order is SQLite's ``published DESC, id DESC``
-    <p>:pass       hash  finished, started_at, finished_at, oldest_published; in a distributed
+    <p>:pass       hash  finished, started_at, finished_at; in a distributed
                          crawl also crawl (the crawl that started the pass), before (finished
                          as it was then) and broken (a crawl whose discovery failed somewhere)
     <p>:failed     hash  url -> {"reason": ..., "at": ...}
@@ -33,6 +33,7 @@ A single Redis server is assumed (not Redis Cluster, whose keys could live on se
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import redis
@@ -88,15 +89,6 @@ redis.call('HSET', KEYS[1], 'finished', '1', 'finished_at', ARGV[1])
 return 1
 """
 
-# KEYS: pass; ARGV: oldest_published
-_PROGRESS = """
-local current = redis.call('HGET', KEYS[1], 'oldest_published')
-if redis.call('EXISTS', KEYS[1]) == 1 and (not current or current == '' or current > ARGV[1]) then
-  redis.call('HSET', KEYS[1], 'oldest_published', ARGV[1])
-end
-return 1
-"""
-
 
 def redis_url(settings: BaseSettings) -> str | None:
     """``REDIS_URL`` (scrapy-redis's own setting name): set, the crawl is distributed."""
@@ -106,6 +98,92 @@ def redis_url(settings: BaseSettings) -> str | None:
 
 def key_prefix(settings: BaseSettings) -> str:
     return str(settings.get("NEWSROOM_REDIS_PREFIX") or DEFAULT_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Every Redis key of one site, ``<prefix>:<site>:<name>``: the state's (see the module
+    docstring) and the distributed crawl's (see :mod:`newsroom_scraper.distributed`). The one
+    place that spells them; ``site`` may be a template such as ``%(spider)s``."""
+
+    base: str  # "<prefix>:<site>"
+
+    @classmethod
+    def of(cls, prefix: str, site: str) -> Keys:
+        return cls(f"{prefix}:{site}")
+
+    def _name(self, name: str) -> str:
+        return f"{self.base}:{name}"
+
+    # -- the state and the items (this module)
+
+    @property
+    def articles(self) -> str:
+        return self._name("articles")
+
+    @property
+    def index(self) -> str:
+        return self._name("index")
+
+    @property
+    def last_seen(self) -> str:
+        return self._name("last_seen")
+
+    @property
+    def urls(self) -> str:
+        return self._name("urls")
+
+    @property
+    def order(self) -> str:
+        return self._name("order")
+
+    @property
+    def pass_(self) -> str:
+        return self._name("pass")
+
+    @property
+    def failed(self) -> str:
+        return self._name("failed")
+
+    # -- the distributed crawl (newsroom_scraper.distributed)
+
+    @property
+    def queue(self) -> str:
+        return self._name("requests")
+
+    @property
+    def dupefilter(self) -> str:
+        return self._name("dupefilter")
+
+    @property
+    def seq(self) -> str:
+        return self._name("inflight-seq")
+
+    @property
+    def workers(self) -> str:
+        return self._name("workers")
+
+    @property
+    def crawl(self) -> str:
+        return self._name("crawl")
+
+    @property
+    def stats(self) -> str:
+        return self._name("stats")
+
+    @property
+    def errors(self) -> str:
+        return self._name("errors")
+
+    @property
+    def join(self) -> str:
+        return self._name("join")
+
+    def inflight(self, worker: str) -> str:
+        return self._name(f"inflight:{worker}")
+
+    def alive(self, worker: str) -> str:
+        return self._name(f"alive:{worker}")
 
 
 def _member(published: str, article_id: str) -> str:
@@ -122,7 +200,6 @@ class RedisStateStore:
             url, decode_responses=True, socket_timeout=30, socket_connect_timeout=30
         )
         self._save = self.client.register_script(_SAVE)
-        self._progress = self.client.register_script(_PROGRESS)
         self._start_pass = self.client.register_script(_LUA_START)
         self._finish_pass = self.client.register_script(_LUA_FINISH)
 
@@ -133,34 +210,33 @@ class RedisStateStore:
             raise ValueError("REDIS_URL is not set")
         return cls(url, key_prefix(settings))
 
-    def key(self, site: str, name: str) -> str:
-        return f"{self.prefix}:{site}:{name}"
+    def keys(self, site: str) -> Keys:
+        return Keys.of(self.prefix, site)
 
     # -- articles -------------------------------------------------------------------------------
 
     def _state(self, site: str, article_id: str, entry: str | None) -> ArticleState | None:
         if entry is None:
             return None
-        url, content_hash, published, first_seen, last_changed, version, removed = json.loads(entry)
-        last_seen = cast("str | None", self.client.hget(self.key(site, "last_seen"), article_id))
+        url, content_hash, published, first_seen, _last_changed, version, removed = json.loads(
+            entry
+        )
         return ArticleState(
             id=article_id,
             url=url,
             content_hash=content_hash,
             published=published,
             first_seen=first_seen,
-            last_seen=last_seen or first_seen,
-            last_changed=last_changed,
             version=int(version),
             removed=bool(removed),
         )
 
     def article_by_url(self, site: str, url: str) -> ArticleState | None:
-        article_id = cast("str | None", self.client.hget(self.key(site, "urls"), url))
+        article_id = cast("str | None", self.client.hget(self.keys(site).urls, url))
         return None if article_id is None else self.article_by_id(site, article_id)
 
     def article_by_id(self, site: str, article_id: str) -> ArticleState | None:
-        entry = cast("str | None", self.client.hget(self.key(site, "index"), article_id))
+        entry = cast("str | None", self.client.hget(self.keys(site).index, article_id))
         return self._state(site, article_id, entry)
 
     @staticmethod
@@ -179,8 +255,9 @@ class RedisStateStore:
 
     def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None:
         """Insert or replace an article with its full record (bookkeeping fields included)."""
-        names = ("articles", "index", "last_seen", "urls", "order")
-        keys = [self.key(site, name) for name in names]
+        site_keys = self.keys(site)
+        keys = [site_keys.articles, site_keys.index, site_keys.last_seen, site_keys.urls]
+        keys.append(site_keys.order)
         article_id = record["id"]
         self._save(
             keys=keys,
@@ -195,54 +272,41 @@ class RedisStateStore:
         )
 
     def touch_article(self, site: str, article_id: str, seen_at: str) -> None:
-        self.client.hset(self.key(site, "last_seen"), article_id, seen_at)
+        self.client.hset(self.keys(site).last_seen, article_id, seen_at)
 
     def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]:
         """Keep the article, flagged ``removed`` since ``removed_at``; return its record."""
-        text = cast("str", self.client.hget(self.key(site, "articles"), article_id))
+        text = cast("str", self.client.hget(self.keys(site).articles, article_id))
         record: dict[str, Any] = json.loads(text)
         if not record.get("removed"):
             record["removed"] = True
             record["removed_at"] = removed_at
             pipe = self.client.pipeline(transaction=True)
-            pipe.hset(self.key(site, "articles"), article_id, dumps_record(record))
-            pipe.hset(self.key(site, "index"), article_id, self._index_entry(record))
+            pipe.hset(self.keys(site).articles, article_id, dumps_record(record))
+            pipe.hset(self.keys(site).index, article_id, self._index_entry(record))
             pipe.execute()
         return record
 
-    def _newest_ids(self, site: str, count: int | None = None) -> Iterator[str]:
+    def _newest_ids(self, site: str) -> Iterator[str]:
         """Article ids newest first, read a page at a time from the lexicographic order.
 
         Each page starts strictly after the last member read, so articles saved meanwhile
         can never make one come out twice.
         """
-        order = self.key(site, "order")
+        order = self.keys(site).order
         upper = "+"
-        left = count
-        while left is None or left > 0:
-            size = PAGE if left is None else min(PAGE, left)
+        while True:
             members = cast(
-                "list[str]", self.client.zrevrangebylex(order, upper, "-", start=0, num=size)
+                "list[str]", self.client.zrevrangebylex(order, upper, "-", start=0, num=PAGE)
             )
             for member in members:
                 yield member.partition("\t")[2]
-            if len(members) < size:
+            if len(members) < PAGE:
                 return
-            if left is not None:
-                left -= len(members)
             upper = "(" + members[-1]
 
-    def newest_urls(self, site: str, count: int) -> list[str]:
-        if count <= 0:
-            return []
-        ids = list(self._newest_ids(site, count))
-        if not ids:
-            return []
-        entries = cast("list[str | None]", self.client.hmget(self.key(site, "index"), ids))
-        return [json.loads(entry)[0] for entry in entries if entry is not None]
-
     def count_articles(self, site: str) -> int:
-        return self.client.hlen(self.key(site, "articles"))
+        return self.client.hlen(self.keys(site).articles)
 
     def records(self, site: str) -> Iterator[bytes]:
         """Every article's newest record as a JSON Lines line, newest first."""
@@ -256,7 +320,7 @@ class RedisStateStore:
             yield from self._lines(site, ids)
 
     def _lines(self, site: str, ids: list[str]) -> Iterator[bytes]:
-        texts = cast("list[str | None]", self.client.hmget(self.key(site, "articles"), ids))
+        texts = cast("list[str | None]", self.client.hmget(self.keys(site).articles, ids))
         for text in texts:
             if text is not None:
                 yield (text + "\n").encode("utf-8")
@@ -265,43 +329,37 @@ class RedisStateStore:
 
     def pass_state(self, site: str) -> PassState:
         """The last pass; for a worker joining a running crawl, as it was when the crawl began."""
-        values = cast("dict[str, str]", self.client.hgetall(self.key(site, "pass")))
+        values = cast("dict[str, str]", self.client.hgetall(self.keys(site).pass_))
         if not values:
-            return PassState(
-                finished=False, started_at=None, finished_at=None, oldest_published=None
-            )
-        crawl = cast("str | None", self.client.hget(self.key(site, "crawl"), "id"))
+            return PassState(finished=False, started_at=None, finished_at=None)
+        crawl = cast("str | None", self.client.hget(self.keys(site).crawl, "id"))
         this_crawl = bool(crawl) and values.get("crawl") == crawl
         return PassState(
             finished=values.get("before" if this_crawl else "finished") == "1",
             started_at=values.get("started_at") or None,
             finished_at=values.get("finished_at") or None,
-            oldest_published=values.get("oldest_published") or None,
         )
 
     def start_pass(self, site: str, started_at: str) -> None:
         """A pass is unfinished until :meth:`finish_pass`: a killed run leaves it so."""
-        self._start_pass(keys=[self.key(site, "pass"), self.key(site, "crawl")], args=[started_at])
-
-    def progress_pass(self, site: str, oldest_published: str) -> None:
-        self._progress(keys=[self.key(site, "pass")], args=[oldest_published])
+        self._start_pass(keys=[self.keys(site).pass_, self.keys(site).crawl], args=[started_at])
 
     def finish_pass(self, site: str, finished_at: str) -> None:
-        self._finish_pass(keys=[self.key(site, "pass")], args=[finished_at])
+        self._finish_pass(keys=[self.keys(site).pass_], args=[finished_at])
 
     # -- failed URLs ----------------------------------------------------------------------------
 
     def failed_urls(self, site: str) -> list[str]:
-        entries = cast("dict[str, str]", self.client.hgetall(self.key(site, "failed")))
+        entries = cast("dict[str, str]", self.client.hgetall(self.keys(site).failed))
         at = {url: json.loads(entry)["at"] for url, entry in entries.items()}
         return sorted(at, key=lambda url: (at[url], url))
 
     def add_failed(self, site: str, url: str, reason: str, at: str) -> None:
         entry = json.dumps({"reason": reason, "at": at}, ensure_ascii=False)
-        self.client.hset(self.key(site, "failed"), url, entry)
+        self.client.hset(self.keys(site).failed, url, entry)
 
     def clear_failed(self, site: str, url: str) -> None:
-        self.client.hdel(self.key(site, "failed"), url)
+        self.client.hdel(self.keys(site).failed, url)
 
     def close(self) -> None:
         self.client.close()

@@ -38,20 +38,17 @@ class ArticleState:
     content_hash: str
     published: str
     first_seen: str
-    last_seen: str
-    last_changed: str
     version: int
     removed: bool
 
 
 @dataclass(frozen=True, slots=True)
 class PassState:
-    """The last full pass over a newsroom: did it finish, and how far did it get."""
+    """The last full pass over a newsroom: did it finish, and when."""
 
     finished: bool
     started_at: str | None
     finished_at: str | None
-    oldest_published: str | None
 
 
 class StateStore(Protocol):
@@ -62,12 +59,10 @@ class StateStore(Protocol):
     def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None: ...
     def touch_article(self, site: str, article_id: str, seen_at: str) -> None: ...
     def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]: ...
-    def newest_urls(self, site: str, count: int) -> list[str]: ...
     def count_articles(self, site: str) -> int: ...
     def records(self, site: str) -> Iterator[bytes]: ...
     def pass_state(self, site: str) -> PassState: ...
     def start_pass(self, site: str, started_at: str) -> None: ...
-    def progress_pass(self, site: str, oldest_published: str) -> None: ...
     def finish_pass(self, site: str, finished_at: str) -> None: ...
     def failed_urls(self, site: str) -> list[str]: ...
     def add_failed(self, site: str, url: str, reason: str, at: str) -> None: ...
@@ -96,8 +91,7 @@ CREATE TABLE IF NOT EXISTS passes (
     site TEXT PRIMARY KEY,
     finished INTEGER NOT NULL,
     started_at TEXT,
-    finished_at TEXT,
-    oldest_published TEXT
+    finished_at TEXT
 );
 CREATE TABLE IF NOT EXISTS failed (
     site TEXT NOT NULL,
@@ -128,22 +122,18 @@ class SqliteStateStore:
     def _article(self, row: tuple[Any, ...] | None) -> ArticleState | None:
         if row is None:
             return None
-        article_id, url, content_hash, published, first_seen, last_seen, changed, version = row[:8]
+        article_id, url, content_hash, published, first_seen, version, removed = row
         return ArticleState(
             id=article_id,
             url=url,
             content_hash=content_hash,
             published=published,
             first_seen=first_seen,
-            last_seen=last_seen,
-            last_changed=changed,
             version=version,
-            removed=bool(row[8]),
+            removed=bool(removed),
         )
 
-    _COLUMNS = (
-        "id, url, content_hash, published, first_seen, last_seen, last_changed, version, removed"
-    )
+    _COLUMNS = "id, url, content_hash, published, first_seen, version, removed"
 
     def article_by_url(self, site: str, url: str) -> ArticleState | None:
         row = self.db.execute(
@@ -201,13 +191,6 @@ class SqliteStateStore:
             )
         return record
 
-    def newest_urls(self, site: str, count: int) -> list[str]:
-        rows = self.db.execute(
-            "SELECT url FROM articles WHERE site = ? ORDER BY published DESC, id DESC LIMIT ?",
-            (site, count),
-        )
-        return [url for (url,) in rows]
-
     def count_articles(self, site: str) -> int:
         (count,) = self.db.execute(
             "SELECT count(*) FROM articles WHERE site = ?", (site,)
@@ -224,28 +207,20 @@ class SqliteStateStore:
 
     def pass_state(self, site: str) -> PassState:
         row = self.db.execute(
-            "SELECT finished, started_at, finished_at, oldest_published FROM passes WHERE site = ?",
-            (site,),
+            "SELECT finished, started_at, finished_at FROM passes WHERE site = ?", (site,)
         ).fetchone()
         if row is None:
-            return PassState(
-                finished=False, started_at=None, finished_at=None, oldest_published=None
-            )
-        return PassState(bool(row[0]), row[1], row[2], row[3])
+            return PassState(finished=False, started_at=None, finished_at=None)
+        return PassState(bool(row[0]), row[1], row[2])
 
     def start_pass(self, site: str, started_at: str) -> None:
         """A pass is unfinished until :meth:`finish_pass`: a killed run leaves it so."""
         previous = self.pass_state(site)
         self.db.execute(
-            "INSERT OR REPLACE INTO passes VALUES (?, 0, ?, ?, ?)",
-            (site, started_at, previous.finished_at, previous.oldest_published),
-        )
-
-    def progress_pass(self, site: str, oldest_published: str) -> None:
-        self.db.execute(
-            "UPDATE passes SET oldest_published = ? WHERE site = ?"
-            " AND (oldest_published IS NULL OR oldest_published > ?)",
-            (oldest_published, site, oldest_published),
+            # named columns: state files of earlier versions also have `oldest_published`
+            "INSERT OR REPLACE INTO passes (site, finished, started_at, finished_at)"
+            " VALUES (?, 0, ?, ?)",
+            (site, started_at, previous.finished_at),
         )
 
     def finish_pass(self, site: str, finished_at: str) -> None:

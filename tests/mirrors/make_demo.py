@@ -8,11 +8,46 @@ The samples are the test mirrors of each site (small menus, so the package stays
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
+
+from newsroom_scraper.mirror import MANIFEST, MirrorSite
 
 DEMO = Path(__file__).resolve().parents[2] / "newsroom_scraper" / "demo"
+
+
+def save(site: MirrorSite, folder: Path) -> None:
+    """Write ``site`` as a mirror folder, the form :meth:`MirrorSite.load` reads."""
+    (folder / "pages").mkdir(parents=True, exist_ok=True)
+    routes: dict[str, Any] = {}
+    for number, (key, page) in enumerate(sorted(site.pages.items())):
+        spec: dict[str, Any] = {}
+        if page.status != 200:
+            spec["status"] = page.status
+        if page.content_type:
+            spec["type"] = page.content_type
+        headers = dict(page.headers)
+        if "Location" in headers:
+            spec["location"] = headers.pop("Location")
+        if headers:
+            spec["headers"] = headers
+        if page.body:
+            name = f"pages/{number:05d}{_extension(page.content_type)}"
+            (folder / name).write_bytes(page.body)
+            spec["file"] = name
+        routes[key] = spec
+    manifest = {"site": site.name, "routes": routes}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
+def _extension(content_type: str) -> str:
+    for marker, extension in (("json", ".json"), ("xml", ".xml"), ("html", ".html")):
+        if marker in content_type:
+            return extension
+    return ".bin"
 
 
 def main(names: list[str]) -> None:
@@ -22,7 +57,7 @@ def main(names: list[str]) -> None:
         site = generator.build_site(generator.default_articles(), **options)
         folder = DEMO / name
         shutil.rmtree(folder, ignore_errors=True)
-        site.save(folder)
+        save(site, folder)
         print(f"{folder}: {len(site.pages)} routes")
 
 
