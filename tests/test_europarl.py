@@ -178,8 +178,11 @@ def test_release_urls_in_any_form_name_the_release():
     full = release_of(
         "http://www.europarl.europa.eu/news/fr/press-room/20221014IPR43206/a-slug?x=1"
     )
+    assert full is not None
     assert (full.lang, full.release_id) == ("fr", "20221014IPR43206")
-    assert full.key == release_of("/news/fr/press-room/20221014IPR43206").key
+    short = release_of("/news/fr/press-room/20221014IPR43206")
+    assert short is not None
+    assert full.key == short.key
     assert release_of("https://example.org/news/en/press-room/20221014IPR43206") is None
     assert release_of("/news/en/headlines/society/20231201STO15000/a-story") is None
 
@@ -254,6 +257,7 @@ def test_one_pass_finds_what_the_xpath_selectors_select(name, body):
     root, kind = page_root(HtmlResponse(url=PUBLIC + "/news/en/press-room/x", body=body))
     expected_main = root.xpath(MAIN)
     main = main_element(root, html=kind == "html")
+    assert main is not None
     assert [main] == expected_main[:1]
     nodes = ArticleNodes.of(main)
     found = {

@@ -245,7 +245,7 @@ class Discovery:
         headers = {"Content-Type": page.content_type}
         response = kind(url, status=page.status, body=page.body, headers=headers, request=request)
         if page.status != 200:
-            failure = Failure(HttpError(response, "Ignoring non-200 response"))  # type: ignore[no-untyped-call]
+            failure = Failure(HttpError(response, "Ignoring non-200 response"))
             failure.request = request  # type: ignore[attr-defined]  # as Scrapy does
             return failure
         return response

@@ -143,7 +143,7 @@ def test_killed_run_is_completed_by_the_next_one(newsroom, tmp_path):
     data_dir = tmp_path / "data"
     served = threading.Event()
     release = threading.Event()
-    count = Counter()
+    count: Counter[str] = Counter()
 
     def hold_after_25(path, _server):
         if path.startswith("/media-press/newsroom/news/"):

@@ -208,7 +208,7 @@ def generate_articles(
         created = published - timedelta(days=rng.randint(0, 6))
         doc_number = f"{rng.randint(1, 450):04d}"
         code = rng.choice(list(COMMITTEES))
-        labels = rng.choice([[PLENARY], [PLENARY, committee(code)], [committee(code)],
+        labels: list[tuple[str, str | None]] = rng.choice([[PLENARY], [PLENARY, committee(code)], [committee(code)],
                              [PRESS_BRIEFING]])  # fmt: skip
         paragraphs = "".join(
             f"<p>Paragraph {n} of release {number}: MEPs debated the proposal and voted.</p>"
