@@ -85,16 +85,16 @@ def europarl_status() -> tuple[Any, list[Path], str]:
     """(spider class, real pages, "") when the Europarl extraction can be benchmarked, else
     (None, [], why not)."""
     try:
+        from newsroom_scraper.extraction.page import NewsPage
         from newsroom_scraper.spiders import registered_sites
-        from newsroom_scraper.spiders.base import NewsroomSpider
 
         spidercls = registered_sites().get("europarl")
     except Exception as exc:  # noqa: BLE001 - a spider being written may not import yet
         return None, [], f"not available yet (spiders do not load: {type(exc).__name__}: {exc})"
     if spidercls is None:
         return None, [], "not available yet (no europarl spider registered)"
-    if getattr(spidercls, "extract", None) is NewsroomSpider.extract:
-        return None, [], "not available yet (the europarl spider has no extract())"
+    if spidercls.page_class is NewsPage:
+        return None, [], "not available yet (the europarl spider has no page class)"
     pages = sorted(EUROPARL_PAGES.glob("*.html"))
     if not pages:
         return None, [], f"not available (no real pages in {EUROPARL_PAGES})"

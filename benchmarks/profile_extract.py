@@ -55,7 +55,7 @@ def stages(label: str, spidercls: Any, files: list[Path], repeat: int) -> None:
     from newsroom_scraper.items import dumps_record
     from newsroom_scraper.pipelines import validation_errors
 
-    spider = spidercls()
+    spider = spidercls()  # its page() builds pages with the crawl's context, as a crawl does
     rows: list[tuple[str, float, bool]] = []  # (name, seconds, part of the total)
 
     def stage(
@@ -71,8 +71,8 @@ def stages(label: str, spidercls: Any, files: list[Path], repeat: int) -> None:
     pairs = list(zip(bodies, urls, strict=True))
     # A fresh response per call: a response caches its decoded text and its parse tree.
     items = stage(
-        "response_for + spider.extract (fresh response)",
-        lambda pair: spider.extract(response_for(*pair)),
+        "response_for + page.to_item (fresh response)",
+        lambda pair: spider.page(response_for(*pair)).to_item(),
         pairs,
     )
     # Pieces of the line above, shown indented and not added again to the total.

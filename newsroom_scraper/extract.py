@@ -1,7 +1,9 @@
 """Offline re-extraction of saved pages (``newsroom-scraper extract``).
 
-One spider instance serves every file, so thousands of pages cost one start-up. A file that
-cannot be extracted gives one line on stderr; the others are still printed.
+The site's page object reads every file, as in a crawl, with one offline context (no spider, no
+crawler): thousands of pages cost one start-up, and values that are the same on every page of a
+site (a menu index) are computed once. A file that cannot be extracted gives one line on stderr;
+the others are still printed.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def extract_files(
     err: TextIO,
 ) -> int:
     """Extract every file; exit code 1 when at least one could not be extracted."""
-    spider = spidercls()
+    context = spidercls.offline_context()
     failed = 0
     for path in files:
         try:
@@ -52,9 +54,9 @@ def extract_files(
             err.write(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}\n")
             failed += 1
             continue
-        page_url = spider.public_url(url or page_own_url(body) or "/")
+        page_url = context.public_url(url or page_own_url(body) or "/")
         try:
-            item = spider.extract(response_for(body, page_url))
+            item = spidercls.page_class(response_for(body, page_url), context).to_item()
         except ExtractionError as exc:
             err.write(f"{path}: {exc.kind}: {exc.reason}\n")
             failed += 1

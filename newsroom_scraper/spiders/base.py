@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-    from newsroom_scraper.extraction.loaders import NewsItemLoader
     from newsroom_scraper.items import NewsItem
 
 #: HTTP statuses that mean an article was taken down.
@@ -164,13 +163,6 @@ class NewsroomSpider(scrapy.Spider):
         """The page object of an article response (``hints``: what discovery knew)."""
         context = self.page_context.with_hints(**hints) if hints else self.page_context
         return self.page_class(response, context)
-
-    # TRANSITIONAL (redesign, issue 11): removed once every site extracts through its page class.
-    def new_loader(self, page_url: str) -> NewsItemLoader:
-        return self.page_context.new_loader(page_url)
-
-    def extract(self, response: Response) -> NewsItem:
-        return self.page(response).to_item()
 
     def inc_stat(self, key: str, count: int = 1) -> None:
         if getattr(self, "crawler", None) is not None:
