@@ -247,6 +247,7 @@ class EuropolSpider(NewsroomSpider):
     attachment_rules = AttachmentRules(
         file_path_prefixes=("/cms/sites/default/files/", "/sites/default/files/")
     )
+    discovery_modes = ("auto", "listing", "chain")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

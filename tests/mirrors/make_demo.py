@@ -1,25 +1,26 @@
 """Regenerate the offline demo samples shipped in ``newsroom_scraper/demo/<site>/``.
 
-    python -m tests.mirrors.make_demo
+    python -m tests.mirrors.make_demo [SITE...]
 
-The samples are the test mirrors of each site (small menus, so the package stays small).
+Every registered site by default; each sample is its mirror module's ``demo_site()`` (small, so
+the package stays small), else its default mirror (see :mod:`tests.mirrors`).
 """
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import sys
 from pathlib import Path
+
+from newsroom_scraper.spiders import registered_sites
+from tests.mirrors import demo_site, mirror_module
 
 DEMO = Path(__file__).resolve().parents[2] / "newsroom_scraper" / "demo"
 
 
 def main(names: list[str]) -> None:
-    for name in names or ["europol", "europarl"]:
-        generator = importlib.import_module(f"tests.mirrors.{name}")
-        options = {"app_padding_kb": 1} if name == "europol" else {}
-        site = generator.build_site(generator.default_articles(), **options)
+    for name in names or list(registered_sites()):
+        site = demo_site(mirror_module(name))
         folder = DEMO / name
         shutil.rmtree(folder, ignore_errors=True)
         site.save(folder)
