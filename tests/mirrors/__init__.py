@@ -8,12 +8,11 @@ the registered sites and use each site's module through this protocol:
 * ``build_site(articles)``: the :class:`~newsroom_scraper.mirror.MirrorSite` serving them;
 * ``expected_id(article)``: the item id a crawl gives the article;
 
-and, optionally (defaults in :func:`demo_site`, :func:`seed_paths`, :func:`json_keys`):
+and, optionally (defaults in :func:`demo_site` and :func:`json_keys`):
 
 * ``demo_site()``: the offline sample shipped in ``newsroom_scraper/demo/<site>/``;
-* ``seed_paths(mirror_site)``: mirror paths the site's page class reads besides article pages
-  (an API answering with an article), seeds of the property tests;
-* ``JSON_KEYS``: keys the site's JSON may carry, given odd values by the property tests.
+* ``JSON_KEYS``: keys the site's JSON may carry beyond those of its mirror's pages, given odd
+  values by the property tests.
 """
 
 from __future__ import annotations
@@ -52,13 +51,6 @@ def demo_site(module: ModuleType) -> MirrorSite:
     if hasattr(module, "demo_site"):
         return cast("MirrorSite", module.demo_site())
     return cast("MirrorSite", module.build_site(module.default_articles()))
-
-
-def seed_paths(module: ModuleType, mirror_site: MirrorSite) -> list[str]:
-    """Extra paths whose answers the site's page class reads (none by default)."""
-    if hasattr(module, "seed_paths"):
-        return list(module.seed_paths(mirror_site))
-    return []
 
 
 def json_keys(module: ModuleType) -> list[str]:
