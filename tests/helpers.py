@@ -78,7 +78,9 @@ def cli_subprocess(
 
 
 @dataclass
-class _Done:
+class CliRun:
+    """A forked run of the CLI: what a process shows, and the crawl's final stats (if any)."""
+
     exit_code: int
     stdout: str
     stderr: str
@@ -168,7 +170,7 @@ def _child(args: list[str], cwd: Path, env: dict[str, str], folder: Path) -> NoR
         os._exit(code)
 
 
-def _run_forked(args: list[str], timeout: float, cwd: Path | None, env: dict[str, str]) -> _Done:
+def _run_forked(args: list[str], timeout: float, cwd: Path | None, env: dict[str, str]) -> CliRun:
     _warm_up()
     with tempfile.TemporaryDirectory(prefix="newsroom-cli-") as name:
         folder = Path(name)
@@ -183,12 +185,17 @@ def _run_forked(args: list[str], timeout: float, cwd: Path | None, env: dict[str
             raise subprocess.TimeoutExpired(["newsroom-scraper", *args], timeout)
         result_file = folder / "result.json"
         result = json.loads(result_file.read_text("utf-8")) if result_file.exists() else {}
-        return _Done(
+        return CliRun(
             exit_code=child.exitcode,
             stdout=(folder / "stdout").read_text("utf-8", "replace"),
             stderr=(folder / "stderr").read_text("utf-8", "replace"),
             stats=result.get("stats", {}),
         )
+
+
+def run_cli_stats(*args: str, timeout: float = 240, cwd: Path | None = None, **env: str) -> CliRun:
+    """``newsroom-scraper ARGS`` in a forked child, with the crawl's final stats."""
+    return _run_forked(list(args), timeout, cwd, env)
 
 
 def run_cli(
