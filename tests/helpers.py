@@ -129,6 +129,17 @@ def _fresh_reactor() -> None:
             vars(module)["reactor"] = reactor
 
 
+def _fresh_caches() -> None:
+    """In the child: the package's memoized values (``functools.cache``) start empty, as in a
+    new process, whatever the test process computed (and changed: ``fastjsonschema.compile``
+    rewrites the cached item schema's ``$ref`` in place)."""
+    for name, module in list(sys.modules.items()):
+        if name == "newsroom_scraper" or name.startswith("newsroom_scraper."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
 def _child(args: list[str], cwd: Path, env: dict[str, str], folder: Path) -> NoReturn:
     """The forked child: ``main(args)`` with its output and stats in ``folder``; never returns."""
     code = EXIT_CRASHED
@@ -143,6 +154,7 @@ def _child(args: list[str], cwd: Path, env: dict[str, str], folder: Path) -> NoR
         os.environ.clear()
         os.environ.update(env)
         _fresh_reactor()
+        _fresh_caches()
         from scrapy import signals
 
         import newsroom_scraper.cli
