@@ -55,6 +55,17 @@ def _pair(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
+def discovery_help() -> str:
+    """``--discovery``'s help: each registered site's modes (``auto`` is every site's default)."""
+    from newsroom_scraper.spiders import registered_sites
+
+    modes = "; ".join(
+        f"{name}: {', '.join(spidercls.discovery_modes)}"
+        for name, spidercls in registered_sites().items()
+    )
+    return f"how the site's articles are found, auto by default ({modes})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsroom-scraper",
@@ -75,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--until", help="newest publication date wanted, YYYY-MM-DD (UTC)")
     crawl.add_argument("--limit", help="only the newest N articles")
     crawl.add_argument("--base-url", help="crawl a mirror at this origin (scheme://host:port)")
-    crawl.add_argument("--discovery", help="auto (default), listing or chain")
+    crawl.add_argument("--discovery", metavar="MODE", help=discovery_help())
     crawl.add_argument(
         "--lookback",
         type=int,

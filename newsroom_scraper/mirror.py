@@ -163,7 +163,9 @@ class MirrorServer:
         return Handler
 
     def start(self) -> MirrorServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 

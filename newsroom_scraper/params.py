@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import UsageError
 
-DISCOVERY_MODES = ("auto", "listing", "chain")
+#: What every newsroom accepts for ``discovery``; a spider declares its own ``discovery_modes``.
+DISCOVERY_MODES: tuple[str, ...] = ("auto",)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from functools import cache
@@ -55,7 +56,9 @@ def fast_item_check() -> Callable[[dict[str, Any]], Any]:
     """
     import fastjsonschema
 
-    check: Callable[[dict[str, Any]], Any] = fastjsonschema.compile(item_schema())
+    check: Callable[[dict[str, Any]], Any] = fastjsonschema.compile(
+        copy.deepcopy(item_schema())
+    )  # it rewrites its argument
     return check
 
 

@@ -28,7 +28,6 @@ from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedE
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet import error as twisted_errors
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 if TYPE_CHECKING:
@@ -85,6 +84,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def wait(self, seconds: float) -> None:
         if seconds > 0:
             self.crawler.stats.inc_value("retry/waited_ms", round(seconds * 1000))
+            from twisted.internet import reactor  # the running one (never installed on import)
+
             await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
     async def process_response(  # type: ignore[override]

@@ -12,9 +12,12 @@ from tests.mirrors import europol as europol_mirror
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
+
+    from newsroom_scraper.mirror import MirrorSite
 
 
-def shared_folder(*parts: str):
+def shared_folder(*parts: str) -> Path:
     """A folder of ../shared, or a skip saying why it is needed."""
     folder = SHARED.joinpath(*parts)
     if not folder.exists():
@@ -23,12 +26,12 @@ def shared_folder(*parts: str):
 
 
 @pytest.fixture(scope="session")
-def europol_site():
+def europol_site() -> MirrorSite:
     return europol_mirror.build_site(europol_mirror.default_articles())
 
 
 @pytest.fixture(scope="session")
-def europol_server(europol_site) -> Iterator[MirrorServer]:
+def europol_server(europol_site: MirrorSite) -> Iterator[MirrorServer]:
     server = MirrorServer(europol_site).start()
     yield server
     server.stop()

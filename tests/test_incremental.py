@@ -10,6 +10,7 @@ import sys
 import threading
 from collections import Counter
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,30 +20,34 @@ from newsroom_scraper.state.lock import DataDirLock
 from tests.helpers import REPO, cli_env, run_cli
 from tests.mirrors import europol as mirror
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
 LOOKBACK = 20
 
 
-def crawl(server, data_dir, *args):
+def crawl(server: MirrorServer, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli("crawl", "europol", "--base-url", server.origin, "--data-dir", str(data_dir),
                    "--log-file", str(data_dir.parent / "crawl.log"), *args)  # fmt: skip
 
 
-def dataset(data_dir):
+def dataset(data_dir: Path) -> list[dict[str, Any]]:
     return [
         json.loads(line) for line in (data_dir / "europol.jsonl").read_text("utf-8").splitlines()
     ]
 
 
-def reports(data_dir):
+def reports(data_dir: Path) -> list[Path]:
     return sorted((data_dir / "runs" / "europol").glob("*.report.json"))
 
 
-def edited(article):
+def edited(article: mirror.Article) -> mirror.Article:
     return replace(article, body=article.body + "<p>Correction: figures updated.</p>")
 
 
 @pytest.fixture
-def newsroom():
+def newsroom() -> Iterator[tuple[MirrorServer, list[mirror.Article]]]:
     """60 articles on a mirror whose content the test changes between runs."""
     articles = mirror.link_chain(mirror.generate_articles(60, start_id=1000, newest=1_700_000_000))
     server = MirrorServer(mirror.build_site(articles, per_page=10)).start()

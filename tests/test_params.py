@@ -7,13 +7,21 @@ from datetime import UTC, date, datetime
 import pytest
 from scrapy.exceptions import UsageError
 
-from newsroom_scraper.params import CrawlParams, is_loopback_origin, parse_origin
+from newsroom_scraper.params import (
+    DISCOVERY_MODES,
+    CrawlParams,
+    is_loopback_origin,
+    parse_origin,
+)
+
+#: A site's own modes (the shared code knows none but ``auto``).
+MODES = ("auto", "listing", "chain")
 
 
 def test_arguments_are_parsed():
     params = CrawlParams.from_arguments(
         since="2024-01-01", until="2024-01-31", limit="5", base_url="http://127.0.0.1:8080/",
-        discovery="CHAIN",
+        discovery="CHAIN", discovery_modes=MODES,
     )  # fmt: skip
     assert params == CrawlParams(
         date(2024, 1, 1), date(2024, 1, 31), 5, "http://127.0.0.1:8080", "chain"
@@ -38,7 +46,14 @@ def test_arguments_are_parsed():
 )
 def test_bad_arguments_are_usage_errors(arguments, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        CrawlParams.from_arguments(**arguments)
+        CrawlParams.from_arguments(**arguments, discovery_modes=MODES)
+
+
+def test_shared_discovery_default_names_no_site_mode():
+    assert DISCOVERY_MODES == ("auto",)
+    assert CrawlParams.from_arguments().discovery == "auto"
+    with pytest.raises(UsageError, match=r"expected one of auto$"):
+        CrawlParams.from_arguments(discovery="listing")
 
 
 def test_origins_and_loopback():

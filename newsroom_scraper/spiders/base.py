@@ -62,6 +62,7 @@ class NewsroomSpider(scrapy.Spider):
     #: Languages tried by the free-form date parser (the last resort).
     date_languages: ClassVar[list[str]] = ["en"]
     attachment_rules: ClassVar[AttachmentRules] = AttachmentRules()
+    #: The values ``--discovery`` accepts, ``auto`` first (the default); a site adds its own.
     discovery_modes: ClassVar[tuple[str, ...]] = DISCOVERY_MODES
     #: The article page object: response + context -> item.
     page_class: ClassVar[type[NewsPage]] = NewsPage

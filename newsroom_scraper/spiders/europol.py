@@ -469,6 +469,7 @@ class EuropolSpider(NewsroomSpider):
         file_path_prefixes=("/cms/sites/default/files/", "/sites/default/files/")
     )
     page_class = EuropolPage
+    discovery_modes = ("auto", "listing", "chain")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

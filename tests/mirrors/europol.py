@@ -401,3 +401,8 @@ def rss_feed(articles: list[Article], legacy_links: bool) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Europol</title>'
         f"<link>{PUBLIC}/</link>{''.join(items)}</channel></rss>"
     ).encode()
+
+
+def demo_site() -> MirrorSite:
+    """The offline demo sample (``python -m tests.mirrors.make_demo``): small menus."""
+    return build_site(default_articles(), app_padding_kb=1)

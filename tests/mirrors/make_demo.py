@@ -1,13 +1,13 @@
 """Regenerate the offline demo samples shipped in ``newsroom_scraper/demo/<site>/``.
 
-    python -m tests.mirrors.make_demo
+    python -m tests.mirrors.make_demo [SITE...]
 
-The samples are the test mirrors of each site (small menus, so the package stays small).
+Every registered site by default; each sample is its mirror module's ``demo_site()`` (small, so
+the package stays small), else its default mirror (see :mod:`tests.mirrors`).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 import sys
@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from newsroom_scraper.mirror import MANIFEST, MirrorSite
+from newsroom_scraper.spiders import registered_sites
+from tests.mirrors import demo_site, mirror_module
 
 DEMO = Path(__file__).resolve().parents[2] / "newsroom_scraper" / "demo"
 
@@ -51,10 +53,8 @@ def _extension(content_type: str) -> str:
 
 
 def main(names: list[str]) -> None:
-    for name in names or ["europol", "europarl"]:
-        generator = importlib.import_module(f"tests.mirrors.{name}")
-        options = {"app_padding_kb": 1} if name == "europol" else {}
-        site = generator.build_site(generator.default_articles(), **options)
+    for name in names or list(registered_sites()):
+        site = demo_site(mirror_module(name))
         folder = DEMO / name
         shutil.rmtree(folder, ignore_errors=True)
         save(site, folder)
