@@ -6,7 +6,7 @@ zone, its attachment rules, a stats callback and a few hints from discovery) and
 through the item loader. The crawl, ``newsroom-scraper extract`` and the tests all build pages
 the same way::
 
-    page = EuropolPage(response, EuropolSpider.page_context())
+    page = EuropolPage(response, EuropolSpider.offline_context())
     item = page.to_item()
 
 Why not web-poet's ``ItemPage``: its ``@field`` protocol builds items without an item loader
