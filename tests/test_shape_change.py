@@ -298,7 +298,7 @@ def test_a_newsroom_that_changes_shape_exits_5_and_keeps_the_dataset(newsroom, t
     accepted = crawl(server, data_dir, "--accept-shape-change")
     assert accepted.returncode == EXIT_OK, accepted.stderr
     assert "The newsroom changed shape (accepted: --accept-shape-change)" in accepted.stderr
-    assert "Wrote 12 new versions that lost lead, " in accepted.stderr
+    assert "Wrote the new version of 12 articles that lost lead, " in accepted.stderr
     items = [json.loads(line) for line in lines_by_id(data_dir).values()]
     assert all(item["version"] == 2 and item.get("lead") is None for item in items)
     assert all(item["taxonomy"]["crime_areas"] == [] for item in items)
@@ -323,7 +323,7 @@ def test_one_article_that_lost_its_lead_keeps_its_previous_version(newsroom, tmp
     server.site = mirror.build_site(changed, per_page=5)
     second = crawl(server, data_dir)
     assert second.returncode == EXIT_OK, second.stderr  # one article is not a changed newsroom
-    assert "Kept the previous version of 1 articles whose new version lost lead " in second.stderr
+    assert "Kept the previous version of 1 article whose new version lost lead " in second.stderr
     after = lines_by_id(data_dir)
     assert after[mirror.expected_id(poorer)] == before[mirror.expected_id(poorer)]
     assert json.loads(after[mirror.expected_id(edited)])["version"] == 2  # a real edit is written

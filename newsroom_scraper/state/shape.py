@@ -10,7 +10,8 @@ that visible and keeps it out of the dataset:
   ``fallback/<field>`` and ``fallback/<field>/<source>`` stats counted by
   :meth:`~newsroom_scraper.extraction.page.PageContext.count_fallback`), beside the same shares
   for the dataset as it stood before the run (one streaming pass over the state's records, made
-  when the first item arrives, before anything is written).
+  when the first item arrives, before anything is written). A stored record does not say which
+  of its values came from a fallback, so the dataset side has no fallback shares.
 * **The verdict.** A field carried by at least ``NEWSROOM_SHAPE_CARRIED_BY`` of the dataset's
   articles and missing from at least ``NEWSROOM_SHAPE_MISSING_FROM`` of this run's items (each
   side counting at least ``NEWSROOM_SHAPE_MIN_ITEMS``) means the newsroom changed shape: exit
@@ -24,9 +25,9 @@ that visible and keeps it out of the dataset:
 Why not Spidermon (``SPIDERMON_ADD_FIELD_COVERAGE`` and a field-coverage monitor)? Its coverage
 counts a field whose value is not ``None``, so our always-present empty lists (every taxonomy
 vocabulary, ``attachments``) read as 100 %; its rules are fixed thresholds, not a comparison with
-the stored dataset; its monitors run once items are already written, so they cannot keep the
-previous version; and it brings the monitor framework with ``jsonschema[format]`` (GPL
-``rfc3987``) for what is here a counter per field.
+the stored dataset; its monitors run when the spider closes, after every item was stored, so
+they cannot keep a previous version; and it brings the monitor framework with
+``jsonschema[format]`` (GPL ``rfc3987``) for what is here a counter per field.
 """
 
 from __future__ import annotations
@@ -96,7 +97,10 @@ class Coverage:
         return self.counts[name] / self.items if self.items else 0.0
 
     def shares(self, also: Iterable[str] = ()) -> dict[str, float]:
-        """Each counted field's share, and 0 for the fields of ``also`` never counted here."""
+        """Each counted field's share, and 0 for the fields of ``also`` never counted here
+        (nothing when nothing was counted)."""
+        if not self.items:
+            return {}
         return {name: round(self.share(name), 4) for name in sorted({*self.counts, *also})}
 
 
@@ -285,7 +289,7 @@ class ShapeMonitor:
                 },
                 "dataset_before_run": None
                 if dataset is None
-                else {"articles": dataset.items, "fields": dataset.shares()},
+                else {"articles": dataset.items, "fields": dataset.shares(also=self.run.counts)},
             },
             "shape": {
                 "changed": self.changed,
@@ -320,13 +324,18 @@ class ShapeMonitor:
         if self.kept:
             fields = sorted({name for kept in self.kept for name in kept.lost_fields})
             lines.append(
-                f"Kept the previous version of {len(self.kept)} articles whose new version lost "
+                f"Kept the previous version of {_articles(len(self.kept))} whose new version lost "
                 f"{', '.join(fields)} (listed in the run report; --accept-shape-change writes them)"
             )
         if self.accepted:
             fields = sorted({name for article in self.accepted for name in article.lost_fields})
             lines.append(
-                f"Wrote {len(self.accepted)} new versions that lost {', '.join(fields)} "
+                f"Wrote the new version of {_articles(len(self.accepted))} that lost "
+                f"{', '.join(fields)} "
                 "(shape change accepted)"
             )
         return lines
+
+
+def _articles(count: int) -> str:
+    return f"{count} article" + ("" if count == 1 else "s")
