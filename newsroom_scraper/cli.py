@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("--full", action="store_true", help="fetch every article again")
     crawl.add_argument(
+        "--accept-shape-change",
+        action="store_true",
+        help="write new versions that lost fields, and take the new shape as the norm (after "
+        "exit code 5, once the loss is known to be real)",
+    )
+    crawl.add_argument(
         "--keep-pages",
         action="store_true",
         help="keep the article pages (gzip) under <data dir>/pages/ for `extract`",
@@ -281,6 +287,7 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
     options = {
         "NEWSROOM_LOOKBACK": args.lookback,
         "NEWSROOM_FULL": args.full or None,
+        "NEWSROOM_ACCEPT_SHAPE_CHANGE": args.accept_shape_change or None,
         "NEWSROOM_KEEP_PAGES": args.keep_pages or None,
         "NEWSROOM_OUTPUT": str(args.out) if args.out else None,
         "NEWSROOM_DATA_DIR": None if args.out else str(folder),
@@ -434,6 +441,7 @@ def write_run_report(
             "by_kind": summary["errors"],
             "list": [record.as_dict() for record in report.errors],
         },
+        **report.shape_document(),
     }
     _, path = run_files(folder, site, run_id)
     text = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
@@ -546,6 +554,7 @@ def print_summary(summary: dict[str, Any], report: Any, out: Path, code: int) ->
             lines.append(f"  {record.kind}: {record.url} ({record.reason})")
         if len(report.errors) > 10:
             lines.append(f"  ... {len(report.errors) - 10} more in the log")
+    lines.extend(report.shape_lines())
     lines.append(f"Output: {out}")
     lines.append(f"Exit code {code}: {EXIT_CODES_DOC.get(code, 'unknown')}")
     print("\n".join(lines), file=sys.stderr)

@@ -20,6 +20,7 @@ from twisted.internet import task
 
 from newsroom_scraper.errors import ErrorRecord
 from newsroom_scraper.signals import error_reported
+from newsroom_scraper.state.shape import ShapeMonitor
 
 if TYPE_CHECKING:
     from typing import Self
@@ -35,6 +36,11 @@ EXIT_ERRORS: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_LOCKED: Final = 3
 EXIT_UNREACHABLE: Final = 4
+#: A field the dataset's articles carry is missing from this run's items (see
+#: :mod:`newsroom_scraper.state.shape`). Stopped (130/143) and unreachable (4) come first; it
+#: wins over 1: a redesign often brings extraction errors too, and it needs a person (the
+#: spider or ``--accept-shape-change``), not a retry.
+EXIT_SHAPE_CHANGED: Final = 5
 EXIT_SIGINT: Final = 130
 EXIT_SIGTERM: Final = 143
 
@@ -45,6 +51,8 @@ EXIT_CODES_DOC: Final = {
     EXIT_USAGE: "usage error (bad command line or spider argument)",
     EXIT_LOCKED: "the data directory is locked by another run",
     EXIT_UNREACHABLE: "the site could not be reached at all",
+    EXIT_SHAPE_CHANGED: "the newsroom changed shape (fields the dataset carries are missing "
+    "from this run's items; the previous versions are kept)",
     EXIT_SIGINT: "interrupted (SIGINT / Ctrl-C)",
     EXIT_SIGTERM: "terminated (SIGTERM)",
 }
@@ -134,7 +142,8 @@ class RunReport:
         self.progress_stream.flush()
 
     def exit_code(self, threshold: int | None = None) -> int:
-        """0, 1 (errors above the threshold), 4 (nothing reachable) or 130/143 (stopped)."""
+        """0, 1 (errors above the threshold), 4 (nothing reachable), 5 (the newsroom changed
+        shape) or 130/143 (stopped)."""
         if threshold is None:
             threshold = self.crawler.settings.getint("NEWSROOM_ERROR_THRESHOLD", 0)
         reason = self.close_reason or ""
@@ -142,10 +151,27 @@ class RunReport:
             return EXIT_SIGINT  # the CLI knows which signal it was and says 130 or 143
         if self.unreachable():
             return EXIT_UNREACHABLE
+        shape = self.shape()
+        if shape is not None and shape.changed:
+            return EXIT_SHAPE_CHANGED
         errors = sum(self.error_counts.values())
         if errors > threshold or reason not in {"finished", "closespider_itemcount"}:
             return EXIT_ERRORS
         return EXIT_OK
+
+    def shape(self) -> ShapeMonitor | None:
+        """Field coverage and shape changes; ``None`` when the crawl keeps no dataset."""
+        return ShapeMonitor.of(self.crawler)
+
+    def shape_document(self) -> dict[str, Any]:
+        """The run report's ``coverage`` and ``shape`` parts (none without a dataset)."""
+        shape = self.shape()
+        return {} if shape is None else shape.document()
+
+    def shape_lines(self) -> list[str]:
+        """The summary's lines on shape changes and kept previous versions."""
+        shape = self.shape()
+        return [] if shape is None else shape.summary_lines()
 
     def unreachable(self) -> bool:
         """Not a single HTTP response, but failures: the site (or the network) is not there."""

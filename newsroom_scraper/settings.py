@@ -107,6 +107,16 @@ NEWSROOM_KEEP_PAGES = False
 NEWSROOM_OUTPUT = None
 #: How many errors a run may have and still exit 0.
 NEWSROOM_ERROR_THRESHOLD = 0
+#: A newsroom that changes shape (see newsroom_scraper.state.shape): a field carried by at least
+#: NEWSROOM_SHAPE_CARRIED_BY of the dataset's articles and missing from at least
+#: NEWSROOM_SHAPE_MISSING_FROM of this run's items gives exit code 5; no verdict when the run or
+#: the dataset has fewer than NEWSROOM_SHAPE_MIN_ITEMS. Shares are fractions (0.9 = 90 %).
+NEWSROOM_SHAPE_CARRIED_BY = 0.9
+NEWSROOM_SHAPE_MISSING_FROM = 0.5
+NEWSROOM_SHAPE_MIN_ITEMS = 5
+#: Write changed articles whose new version lost fields (else the stored version is kept), and
+#: compare later runs with the articles written from this run on (``--accept-shape-change``).
+NEWSROOM_ACCEPT_SHAPE_CHANGE = False
 #: Progress line on stderr: "auto" (when stderr is a terminal), "on" or "off".
 NEWSROOM_PROGRESS = "auto"
 

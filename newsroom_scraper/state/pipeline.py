@@ -4,7 +4,9 @@
 ``last_changed``, ``removed``), stores it, writes new and changed items to the run file, and at
 the end rebuilds ``<site>.jsonl`` from the state, atomically (with the state in Redis,
 ``newsroom-scraper export`` does, once every worker is done). Articles that answer 404/410 are
-kept, marked ``removed`` (signal :data:`newsroom_scraper.signals.article_gone`).
+kept, marked ``removed`` (signal :data:`newsroom_scraper.signals.article_gone`). A changed
+article whose new version lost fields keeps its stored version, and the run's field coverage is
+compared with the dataset's (:mod:`newsroom_scraper.state.shape`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from newsroom_scraper.items import dumps_record
 from newsroom_scraper.signals import article_gone
 from newsroom_scraper.state.files import atomic_write_lines
 from newsroom_scraper.state.runs import new_run_id, run_files, worker_name
+from newsroom_scraper.state.shape import ShapeMonitor
 from newsroom_scraper.state.store import distributed, require_dataset, store_for
 
 if TYPE_CHECKING:
@@ -51,6 +54,8 @@ class DatasetPipeline:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.on_article_gone, signal=article_gone)
+        self.shape = ShapeMonitor.for_crawler(crawler)
+        crawler.signals.connect(self.close_shape, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -84,6 +89,7 @@ class DatasetPipeline:
         now = utc_now_iso()
         known = self.store.article_by_id(self.site, record["id"])
         stats = self.crawler.stats
+        self.shape.observe(self.store, self.site, record)  # before anything of this run is saved
         self.store.clear_failed(self.site, record["url"])
         if known is not None and known.content_hash == record["content_hash"] and not known.removed:
             self.store.touch_article(self.site, known.id, now)
@@ -94,6 +100,10 @@ class DatasetPipeline:
             stats.inc_value("dataset/new")
         else:
             changed = known.content_hash != record["content_hash"]
+            if changed and self.shape.keeps_previous(self.store, self.site, known, record):
+                self.store.touch_article(self.site, known.id, now)
+                stats.inc_value("dataset/kept_previous")
+                return item
             record.update(version=known.version + int(changed), first_seen=known.first_seen)
             stats.inc_value("dataset/updated")
         record.update(last_changed=now, removed=False, removed_at=None)
@@ -111,6 +121,9 @@ class DatasetPipeline:
             self.crawler.stats.inc_value("dataset/removed")
         self.store.clear_failed(self.site, url)
         return True
+
+    def close_shape(self, spider: Any, reason: str) -> None:
+        self.shape.close(self.store, self.site, self.crawler.stats.get_stats())
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.run_file is not None:

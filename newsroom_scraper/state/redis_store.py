@@ -19,6 +19,7 @@ Keys, for ``<p>`` = ``<NEWSROOM_REDIS_PREFIX>:<site>`` (``newsroom:europol``)::
                          crawl also crawl (the crawl that started the pass), before (finished
                          as it was then) and broken (a crawl whose discovery failed somewhere)
     <p>:failed     hash  url -> {"reason": ..., "at": ...}
+    <p>:shape      hash  accepted_at: when a shape change was last accepted
 
 The workers of one distributed crawl (``<p>:crawl``, see :mod:`newsroom_scraper.distributed`)
 share one pass: the first to start it records whether the previous pass had finished, and every
@@ -144,6 +145,10 @@ class Keys:
     @property
     def failed(self) -> str:
         return self._name("failed")
+
+    @property
+    def shape(self) -> str:
+        return self._name("shape")
 
     # -- the distributed crawl (newsroom_scraper.distributed)
 
@@ -324,6 +329,18 @@ class RedisStateStore:
         for text in texts:
             if text is not None:
                 yield (text + "\n").encode("utf-8")
+
+    def record_by_id(self, site: str, article_id: str) -> dict[str, Any] | None:
+        """The article's stored (newest) record, bookkeeping fields included."""
+        text = cast("str | None", self.client.hget(self.keys(site).articles, article_id))
+        return None if text is None else dict(json.loads(text))
+
+    def shape_accepted_at(self, site: str) -> str | None:
+        """When a shape change was last accepted (``crawl --accept-shape-change``), if ever."""
+        return cast("str | None", self.client.hget(self.keys(site).shape, "accepted_at"))
+
+    def accept_shape(self, site: str, accepted_at: str) -> None:
+        self.client.hset(self.keys(site).shape, "accepted_at", accepted_at)
 
     # -- passes ---------------------------------------------------------------------------------
 

@@ -61,6 +61,9 @@ class StateStore(Protocol):
     def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]: ...
     def count_articles(self, site: str) -> int: ...
     def records(self, site: str) -> Iterator[bytes]: ...
+    def record_by_id(self, site: str, article_id: str) -> dict[str, Any] | None: ...
+    def shape_accepted_at(self, site: str) -> str | None: ...
+    def accept_shape(self, site: str, accepted_at: str) -> None: ...
     def pass_state(self, site: str) -> PassState: ...
     def start_pass(self, site: str, started_at: str) -> None: ...
     def finish_pass(self, site: str, finished_at: str) -> None: ...
@@ -92,6 +95,10 @@ CREATE TABLE IF NOT EXISTS passes (
     finished INTEGER NOT NULL,
     started_at TEXT,
     finished_at TEXT
+);
+CREATE TABLE IF NOT EXISTS shapes (
+    site TEXT PRIMARY KEY,
+    accepted_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS failed (
     site TEXT NOT NULL,
@@ -204,6 +211,21 @@ class SqliteStateStore:
         )
         for (text,) in rows:
             yield (text + "\n").encode("utf-8")
+
+    def record_by_id(self, site: str, article_id: str) -> dict[str, Any] | None:
+        """The article's stored (newest) record, bookkeeping fields included."""
+        row = self.db.execute(
+            "SELECT record FROM articles WHERE site = ? AND id = ?", (site, article_id)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def shape_accepted_at(self, site: str) -> str | None:
+        """When a shape change was last accepted (``crawl --accept-shape-change``), if ever."""
+        row = self.db.execute("SELECT accepted_at FROM shapes WHERE site = ?", (site,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def accept_shape(self, site: str, accepted_at: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO shapes VALUES (?, ?)", (site, accepted_at))
 
     def pass_state(self, site: str) -> PassState:
         row = self.db.execute(

@@ -71,9 +71,10 @@ class Article:
     def alias(self) -> str:
         return NEWS_PREFIX + self.slug
 
-    def node(self, plain_previous: bool = False) -> dict[str, Any]:
+    def node(self, plain_previous: bool = False, changed_shape: bool = False) -> dict[str, Any]:
         """``plain_previous``: ``navigation.previous`` as the alias itself, not an object
-        carrying it (both shapes are allowed by the site file)."""
+        carrying it (both shapes are allowed by the site file); ``changed_shape``: see
+        :func:`changed_node`."""
         node: dict[str, Any] = {
             "id": self.node_id,
             "type": "article",
@@ -93,7 +94,15 @@ class Article:
             "previous": previous,
             "next": self.next,
         }
-        return node
+        return changed_node(node) if changed_shape else node
+
+
+def changed_node(node: dict[str, Any]) -> dict[str, Any]:
+    """The node as an independent mirror of the site's contract served it after a redesign:
+    no lead (``introduction`` and ``summary`` gone) and the crime areas moved out of the node,
+    to ``NodeLoader.relations`` (see :func:`build_site`), where the spider does not look."""
+    return {key: value for key, value in node.items()
+            if key not in {"introduction", "summary", "crimeAreas"}}  # fmt: skip
 
 
 def expected_id(article: Article) -> str:
@@ -321,10 +330,12 @@ def build_site(
     legacy_rss_links: bool = True,
     app_padding_kb: int = 20,
     plain_previous: bool = False,
+    changed_shape: bool = False,
 ) -> MirrorSite:
     """The mirror. ``embedded``: items in the newsroom shell; ``api_listing=False``: no API
     listing at all (404); ``api_fails_from_page``: pages from there on answer 500;
-    ``plain_previous``: ``navigation.previous`` is a plain alias string in every node."""
+    ``plain_previous``: ``navigation.previous`` is a plain alias string in every node;
+    ``changed_shape``: every node as after a redesign (:func:`changed_node`)."""
     articles = default_articles() if articles is None else articles
     site = MirrorSite(name="europol")
     app = app_block(app_padding_kb)
@@ -342,17 +353,17 @@ def build_site(
     if api_listing:
         add_api_listing(site, articles, per_page, api_fails_from_page)
     for article in articles:
-        server_data = (
-            {"App": app, "NodeLoader": {"node": article.node(plain_previous)}}
-            if article.embedded
-            else None
-        )
+        node = article.node(plain_previous, changed_shape)
+        loader: dict[str, Any] = {"node": node}
+        if changed_shape:
+            loader["relations"] = {"crimeAreas": article.extra.get("crimeAreas", [])}
+        server_data = {"App": app, "NodeLoader": loader} if article.embedded else None
         site.add(
             article.alias, Page(body=shell(article.title, server_data, PUBLIC + article.alias))
         )
         site.add(
             node_api_key(article.alias),
-            Page(body=json.dumps(article.node(plain_previous)).encode(), content_type=JSON_TYPE),
+            Page(body=json.dumps(node).encode(), content_type=JSON_TYPE),
         )
         site.redirect("/newsroom/news/" + article.slug, PUBLIC + article.alias)
     if rss:
