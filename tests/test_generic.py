@@ -9,17 +9,30 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections import Counter
+from datetime import UTC, datetime
 from functools import cache
 from io import StringIO
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
 
 from newsroom_scraper.errors import ExtractionError
 from newsroom_scraper.extract import extract_files
-from newsroom_scraper.spiders.generic import NOT_ARTICLE, GenericPage, GenericSpider, article_id
-from tests.helpers import SHARED, need
+from newsroom_scraper.mirror import MirrorServer
+from newsroom_scraper.pipelines import validation_errors
+from newsroom_scraper.spiders.generic import (
+    NOT_ARTICLE,
+    GenericPage,
+    GenericSpider,
+    article_id,
+    dataset_name,
+)
+from tests.helpers import SHARED, need, run_cli, run_crawl
+from tests.mirrors import generic as mirror
+from tests.mirrors.generic import Story
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -171,3 +184,84 @@ def test_a_page_without_a_declared_language_in_a_unique_script() -> None:
     german = japanese.replace(sentence, "Der Rat hat am Donnerstag neue Regeln beschlossen. ")
     with pytest.raises(ExtractionError, match="no language"):
         page(german.replace("評議会が新しい規則を採択", "Neue Regeln")).to_item()
+
+
+# -- crawls of a newsroom built from the shared pages ---------------------------------------------
+
+
+def shared_stories() -> list[Story]:
+    stories = []
+    for pid, path, expected in shared_pages():
+        published = datetime.fromisoformat(expected["published"])
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+        stories.append(Story(pid, expected["title"], published, body=path.read_bytes()))
+    return stories
+
+
+@pytest.mark.parametrize(
+    ("shape", "start", "arguments"),
+    [
+        ({"listing": "/news", "pager": "numbered", "feed": None, "robots_sitemap": False},
+         "/news", ("--discovery", "listing")),
+        ({"listing": "/news", "pager": "next", "feed": None, "robots_sitemap": False},
+         "/news", ("--discovery", "listing")),
+        ({"listing": None, "feed": None, "robots_sitemap": True}, "/", ()),
+        ({"listing": None, "feed": 40, "robots_sitemap": False}, "/", ()),
+        ({"listing": "/news", "pager": "numbered", "feed": 5, "robots_sitemap": True},
+         "/news", ()),
+    ],
+    ids=["numbered-pages", "next-link-only", "sitemap-only", "feed-only", "all-together"],
+)  # fmt: skip
+def test_a_newsroom_of_real_pages_is_crawled_completely(
+    shape: dict[str, Any], start: str, arguments: tuple[str, ...], tmp_path: Path
+) -> None:
+    stories = shared_stories()
+    server = MirrorServer(mirror.build_site(stories, **shape)).start()
+    try:
+        result = run_crawl(mirror.PUBLIC + start, server.origin, tmp_path, *arguments)
+    finally:
+        server.stop()
+    assert result.exit_code == 0, result.stderr
+    urls = [item["url"] for item in result.items]
+    assert Counter(urls).most_common(1)[0][1] == 1  # every article once
+    assert set(urls) == {story.url for story in stories}  # all, and no listing/home/tag page
+    assert len({item["id"] for item in result.items}) == len(stories)
+    for item in result.items:
+        assert validation_errors(item) == [], (item["url"], validation_errors(item))
+    tag_or_home_fetched = result.stats.get("discovery/not_article", 0)
+    if shape.get("robots_sitemap"):
+        assert tag_or_home_fetched == 2  # the sitemap's two tag pages: counted, not items
+
+
+def test_crawl_url_names_the_dataset_after_the_host(tmp_path: Path) -> None:
+    server = MirrorServer(mirror.build_site(mirror.generate_articles(6))).start()
+    data = tmp_path / "data"
+    try:
+        first = run_cli("crawl", mirror.PUBLIC + "/", "--base-url", server.origin,
+                        "--data-dir", str(data))  # fmt: skip
+        assert first.returncode == 0, first.stderr
+        lines = (data / "generic-newsroom.example.org.jsonl").read_text("utf-8").splitlines()
+        assert len(lines) == 6
+        assert (data / "runs" / "generic-newsroom.example.org").is_dir()
+        served = server.request_count
+        again = run_cli("crawl", mirror.PUBLIC + "/", "--base-url", server.origin,
+                        "--data-dir", str(data), "--lookback", "0")  # fmt: skip
+        assert again.returncode == 0, again.stderr
+        # known articles are not fetched again: only robots, sitemaps, feed and listing pages
+        assert server.request_count - served < served
+    finally:
+        server.stop()
+
+
+def test_dataset_names_are_derived_and_safe() -> None:
+    assert dataset_name("https://www.eurojust.europa.eu/media/news?x=1") == (
+        "generic-www.eurojust.europa.eu"
+    )
+    assert dataset_name("http://127.0.0.1:8080/") == "generic-127.0.0.1-8080"
+    for bad in ("file:///etc/passwd", "https:///news", "ftp://host/x", "https://../x"):
+        with pytest.raises(UsageError):
+            dataset_name(bad)
+    refused = run_cli("crawl", "https://user@host.example/x", "--data-dir", "/nonexistent")
+    assert refused.returncode == 2
+    assert "start_url" in refused.stderr
