@@ -11,7 +11,7 @@ Each page of the set is given with its expected URL (``expected/<id>.json``) to
   (``%Y-%m-%dT%H:%M:%S%z``, original date): title, date, text, description as lead,
   categories and tags as topics;
 * newspaper4k ``Article.download(input_html=...)`` + ``parse()`` (no images): title,
-  publish_date, text, meta description as lead, keywords and tags as topics;
+  publish_date, text, meta description as lead, meta keywords and tags as topics;
 
 and the three JSONL files are scored by the set's own ``score.py`` (title exact, date at the
 page's precision, body and lead token F1, topics label-set F1). The figures of one run are
@@ -112,7 +112,7 @@ def run_newspaper(pages: list[tuple[str, Path, str]], out: Path) -> tuple[str, f
                 failures.append(f"{pid}: {type(exc).__name__}")
                 continue
             published = article.publish_date.isoformat() if article.publish_date else None
-            topics = [*(article.keywords or []), *(article.tags or [])]
+            topics = [*(article.meta_keywords or []), *(article.tags or [])]
             item = {
                 "url": url,
                 "title": article.title,
