@@ -75,7 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     crawl = commands.add_parser("crawl", help="crawl a newsroom into a JSON Lines dataset")
-    crawl.add_argument("site", help="a newsroom, as listed by `newsroom-scraper sites`")
+    crawl.add_argument(
+        "site",
+        help="a newsroom, as listed by `newsroom-scraper sites`, or the URL of any newsroom's "
+        "listing page (the generic site, dataset generic-<host>)",
+    )
     crawl.add_argument("--out", type=Path, help="write exactly this run's items to FILE")
     crawl.add_argument(
         "--data-dir",
@@ -257,16 +261,22 @@ class CrawlPlan:
     run_id: str
     demo: bool
     redis: str | None = None  # a worker of a distributed crawl: no lock, no dataset
+    dataset: str = ""  # the dataset's name (the site's, or generic-<host>)
 
 
 def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
     """Resolve options into settings and spider arguments; :class:`CliError` on bad ones."""
     from scrapy.exceptions import UsageError
 
-    spidercls = site_class(args.site)
     arguments = spider_arguments(args)
+    if urlsplit(args.site).scheme in {"http", "https"}:  # any newsroom: the generic site
+        spidercls = site_class("generic")
+        arguments["start_url"] = args.site
+    else:
+        spidercls = site_class(args.site)
     try:
         spidercls.check_arguments(**arguments)
+        dataset = spidercls.dataset_name(arguments)  # derived, sanitised: safe in a path
     except (UsageError, TypeError) as exc:
         raise CliError(str(exc)) from None
     if args.lookback is not None and args.lookback < 0:
@@ -296,11 +306,11 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
     for name, value in options.items():
         if value is not None:
             settings.set(name, value, priority="cmdline")
-    output = args.out or folder / f"{args.site}.jsonl"
+    output = args.out or folder / f"{dataset}.jsonl"
     if args.redis:
         from newsroom_scraper.state.runs import run_files
 
-        output = run_files(folder, args.site, run_id)[0]
+        output = run_files(folder, dataset, run_id)[0]
     return CrawlPlan(
         spidercls=spidercls,
         settings=settings,
@@ -310,6 +320,7 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
         run_id=run_id,
         demo=args.demo,
         redis=args.redis,
+        dataset=dataset,
     )
 
 
@@ -394,7 +405,7 @@ def crawl_plan(plan: CrawlPlan) -> int:
             server.stop()
     code = finish(outcome, plan.spidercls, plan.arguments, plan.output)
     if plan.data_dir is not None and outcome.report is not None:
-        write_run_report(plan.data_dir, site, plan.run_id, outcome, code)
+        write_run_report(plan.data_dir, plan.dataset or site, plan.run_id, outcome, code)
     if plan.redis:
         print(
             f"Items: in Redis; `newsroom-scraper export --redis URL --site {site}` writes the "

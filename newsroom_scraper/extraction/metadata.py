@@ -341,3 +341,80 @@ class PageMetadata:
         """The text of the page's first ``<h1>``, whatever its class."""
         headings = _H1(self.root)
         return text(headings[0]) if headings else None
+
+    # -- what a generic reader needs beyond the fallbacks (additive: the sites above ignore it) --
+
+    @cached_property
+    def meta_lists(self) -> dict[str, list[str]]:
+        """``property or name -> every content`` of the ``<meta>`` tags, page order (a page
+        gives ``article:tag`` once per tag); keys as written, blank contents dropped."""
+        found: dict[str, list[str]] = {}
+        for element in _METAS(self.root):
+            content = (element.get("content") or "").strip()
+            key = element.get("property") or element.get("name") or element.get("itemprop")
+            if content and key:
+                found.setdefault(key, []).append(content)
+        return found
+
+    def meta_all(self, *keys: str) -> list[str]:
+        """Every content of the ``<meta>`` tags named by any of ``keys`` (case-insensitive),
+        in the order of ``keys``, then page order."""
+        lowered: dict[str, list[str]] = {}
+        for key, values in self.meta_lists.items():
+            lowered.setdefault(key.lower(), []).extend(values)
+        return [value for key in keys for value in lowered.get(key.lower(), [])]
+
+    @cached_property
+    def ld_nodes(self) -> list[dict[str, Any]]:
+        """Every JSON-LD object of the page, depth first (lists, ``@graph`` and nested values
+        included), page order."""
+        found: list[dict[str, Any]] = []
+        stack: list[Any] = list(reversed(self.ld))
+        while stack and len(found) < 5_000:  # a bound: a page's JSON-LD is small
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(reversed(node))
+            elif isinstance(node, dict):
+                found.append(node)
+                stack.extend(reversed([v for v in node.values() if isinstance(v, dict | list)]))
+        return found
+
+    def ld_typed(self, types: frozenset[str]) -> list[dict[str, Any]]:
+        """The JSON-LD objects whose ``@type`` is one of ``types``, page order."""
+        return [node for node in self.ld_nodes if ld_types(node) & types]
+
+    def site_names(self) -> list[str]:
+        """How the page names its site: ``og:site_name``, ``application-name``, the JSON-LD
+        publisher's and ``WebSite``'s names."""
+        names = self.meta_all("og:site_name", "application-name", "apple-mobile-web-app-title")
+        publisher = self.article.get("publisher")
+        for node in [publisher, *self.ld_typed(frozenset({"WebSite", "NewsMediaOrganization"}))]:
+            if isinstance(node, dict) and ld_string(node.get("name")):
+                names.append(html.unescape(str(ld_string(node.get("name")))))
+        return list(dict.fromkeys(name.strip() for name in names if name.strip()))
+
+    def breadcrumbs(self) -> list[tuple[str, str | None]]:
+        """``(label, url)`` of the JSON-LD ``BreadcrumbList``, in list order."""
+        for crumbs in self.ld_typed(frozenset({"BreadcrumbList"})):
+            items = crumbs.get("itemListElement")
+            found: list[tuple[str, str | None]] = []
+            for entry in items if isinstance(items, list) else []:
+                if not isinstance(entry, dict):
+                    continue
+                item = entry.get("item")
+                name = ld_string(entry.get("name")) or (
+                    ld_string(item.get("name")) if isinstance(item, dict) else None
+                )
+                url = item.get("@id") if isinstance(item, dict) else item
+                if name:
+                    found.append((html.unescape(name), url if isinstance(url, str) else None))
+            if found:
+                return found
+        return []
+
+
+def ld_types(node: dict[str, Any]) -> set[str]:
+    """A JSON-LD object's ``@type`` names (``schema:NewsArticle`` read as ``NewsArticle``)."""
+    declared = node.get("@type")
+    names = declared if isinstance(declared, list) else [declared]
+    return {name.rsplit(":", 1)[-1].rsplit("/", 1)[-1] for name in names if isinstance(name, str)}

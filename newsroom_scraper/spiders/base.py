@@ -231,6 +231,12 @@ class NewsroomSpider(scrapy.Spider):
         raise NotImplementedError
 
     @classmethod
+    def dataset_name(cls, arguments: dict[str, Any]) -> str:
+        """The name of the crawl's dataset (file names, state): the site's name; a site whose
+        arguments name the newsroom (generic: ``start_url``) derives it from them."""
+        return cls.name
+
+    @classmethod
     def check_arguments(cls, **arguments: Any) -> None:
         """Raise :class:`scrapy.exceptions.UsageError` for arguments this spider refuses."""
         cls(**arguments)

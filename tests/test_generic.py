@@ -1,0 +1,267 @@
+"""The generic site: extraction quality on real pages (a floor), page rules, discovery, crawls.
+
+The real pages are ``../shared/generic`` (40 publishers, fundus's checked values), read in
+place, scored by that folder's own ``score.py``; without the folder these tests skip, saying
+why (a failure under CI=true).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from functools import cache
+from io import StringIO
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from scrapy.exceptions import UsageError
+from scrapy.http import HtmlResponse
+
+from newsroom_scraper.errors import ExtractionError
+from newsroom_scraper.extract import extract_files
+from newsroom_scraper.mirror import MirrorServer
+from newsroom_scraper.pipelines import validation_errors
+from newsroom_scraper.spiders.generic import (
+    NOT_ARTICLE,
+    GenericPage,
+    GenericSpider,
+    article_id,
+    dataset_name,
+)
+from tests.helpers import SHARED, need, run_cli, run_crawl
+from tests.mirrors import generic as mirror
+from tests.mirrors.generic import Story
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from types import ModuleType
+
+GENERIC = SHARED / "generic"
+#: Floors a change must not go under: the measured figures (BENCHMARKS.md) less a margin.
+#: Issue 14's targets are title 0.95, date 0.97, body 0.97, lead 0.85, topics 0.70; the
+#: figures reached are in BENCHMARKS.md (title and body are short of theirs).
+FLOORS = {"title": 0.90, "date": 0.97, "body": 0.95, "lead": 0.85, "topics": 0.65}
+
+
+@cache
+def scorer() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("generic_score", GENERIC / "score.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def shared_pages() -> list[tuple[str, Path, dict[str, Any]]]:
+    need(
+        (GENERIC / "index.json").is_file(),
+        f"{GENERIC} is absent: the generic quality floor reads the real pages kept there",
+    )
+    ids = json.loads((GENERIC / "index.json").read_text("utf-8"))
+    return [
+        (
+            pid,
+            GENERIC / "pages" / f"{pid}.html",
+            json.loads((GENERIC / "expected" / f"{pid}.json").read_text("utf-8")),
+        )
+        for pid in ids
+    ]
+
+
+@cache
+def extracted() -> dict[str, dict[str, Any]]:
+    """Every shared page through ``extract --site generic --url URL FILE`` (its code path)."""
+    items = {}
+    for pid, path, expected in shared_pages():
+        out, err = StringIO(), StringIO()
+        code = extract_files(GenericSpider, [path], expected["url"], out, err)
+        assert code == 0, err.getvalue()
+        items[pid] = json.loads(out.getvalue())
+    return items
+
+
+def test_quality_floor_on_the_shared_pages() -> None:
+    score = scorer()
+    pages = {pid: expected for pid, _, expected in shared_pages()}
+    per_page = {pid: score.score_page(pages[pid], item) for pid, item in extracted().items()}
+    assert set(per_page) == set(pages)  # every page gives an item
+    means = {
+        field: sum(s[field] for s in per_page.values() if field in s)
+        / len([s for s in per_page.values() if field in s])
+        for field in FLOORS
+    }
+    below = {f: round(v, 3) for f, v in means.items() if v < FLOORS[f]}
+    assert not below, f"below the floor: {below} (floors {FLOORS})"
+
+
+def test_shared_page_items_keep_their_url_and_stable_ids() -> None:
+    for pid, item in extracted().items():
+        assert item["site"] == "generic"
+        host = item["url"].split("/")[2]
+        assert item["id"].startswith(f"generic:{host}:"), pid
+        assert item["published_precision"] in {"second", "minute", "day"}
+    again = extracted.__wrapped__()
+    assert {pid: i["id"] for pid, i in again.items()} == {
+        pid: i["id"] for pid, i in extracted().items()
+    }
+
+
+# -- page rules, on small made-up pages ------------------------------------------------------------
+
+
+def page(body: str, url: str = "https://news.example.org/2024/05/some-story") -> GenericPage:
+    response = HtmlResponse(url=url, body=body.encode("utf-8"), encoding="utf-8")
+    return GenericPage(response, GenericSpider.offline_context())
+
+
+ARTICLE = """<html lang="en-GB"><head>
+<title>Council adopts the new rules | Example News</title>
+<meta property="og:title" content="Council adopts the new rules - Example News">
+<meta property="og:site_name" content="Example News">
+<meta property="og:type" content="article">
+<meta property="og:url" content="https://mirror.example.net/2024/05/some-story">
+<meta property="article:published_time" content="2024-05-02T10:15:00+02:00">
+<meta property="article:modified_time" content="2024-05-03T08:00:00+02:00">
+<meta property="article:section" content="Politics">
+<meta property="article:tag" content="Council"><meta property="article:tag" content="Rules">
+<meta name="description" content="The council adopted the rules on Thursday after a long debate.">
+</head><body><header><h1>Council adopts the new rules</h1>
+<p class="dek">The council adopted the rules on Thursday after a long debate.</p></header>
+<article><p>The council adopted the new rules on Thursday. The vote came after a debate that
+lasted most of the day, with amendments from every group in the chamber.</p>
+<h2>What changes</h2><p>Applicants will be able to file online. The
+<a href="/docs/rules.pdf">full text</a> is published today, and the rules apply from June.</p>
+<p>Critics said the timetable is too short for the smaller municipalities to adapt.</p>
+</article></body></html>"""
+
+
+def test_an_article_page_reads_from_metadata_first() -> None:
+    item = page(ARTICLE).to_item()
+    assert item["title"] == "Council adopts the new rules"  # the site suffix cut
+    assert item["published"] == "2024-05-02T08:15:00Z"  # published, not modified; UTC
+    assert item["published_precision"] == "second"
+    assert item["lead"] == "The council adopted the rules on Thursday after a long debate."
+    assert "What changes" in item["body"]
+    assert "smaller municipalities" in item["body"]
+    assert item["language"] == "en"
+    assert item["url"] == "https://news.example.org/2024/05/some-story"
+    # the canonical names another host: still this site's article, id from the canonical URL
+    assert item["id"] == article_id(
+        "https://news.example.org/x", "https://mirror.example.net/2024/05/some-story"
+    )
+    assert item["id"].startswith("generic:news.example.org:")
+    labels = {v: [t["label"] for t in terms] for v, terms in item["taxonomy"].items()}
+    assert labels == {"keywords": ["Council", "Rules"], "section": ["Politics"]}
+    assert [a["url"] for a in item["attachments"]] == ["https://news.example.org/docs/rules.pdf"]
+
+
+def test_listing_and_home_pages_are_no_items() -> None:
+    listing = ARTICLE.replace(
+        '<meta property="og:type" content="article">',
+        '<script type="application/ld+json">{"@type": "CollectionPage", "name": "News"}</script>',
+    )
+    with pytest.raises(ExtractionError) as raised:
+        page(listing).to_item()
+    assert raised.value.kind == NOT_ARTICLE
+    home = ARTICLE.replace('content="article"', 'content="website"')
+    with pytest.raises(ExtractionError) as raised:
+        page(home, url="https://news.example.org/").to_item()
+    assert raised.value.kind == NOT_ARTICLE
+
+
+def test_a_page_without_a_declared_language_in_a_unique_script() -> None:
+    sentence = (
+        "評議会は木曜日に新しい規則を採択しました。長い議論の後で、すべての会派が賛成しました。"
+    )
+    japanese = f"""<html><head><meta property="og:title" content="評議会が新しい規則を採択">
+    <meta property="article:published_time" content="2024-05-02T10:15:00+09:00"></head>
+    <body><h1>評議会が新しい規則を採択</h1><article><p>{sentence * 3}</p><p>{sentence * 2}</p>
+    </article></body></html>"""
+    assert page(japanese).to_item()["language"] == "ja"
+    german = japanese.replace(sentence, "Der Rat hat am Donnerstag neue Regeln beschlossen. ")
+    with pytest.raises(ExtractionError, match="no language"):
+        page(german.replace("評議会が新しい規則を採択", "Neue Regeln")).to_item()
+
+
+# -- crawls of a newsroom built from the shared pages ---------------------------------------------
+
+
+def shared_stories() -> list[Story]:
+    stories = []
+    for pid, path, expected in shared_pages():
+        published = datetime.fromisoformat(expected["published"])
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+        stories.append(Story(pid, expected["title"], published, body=path.read_bytes()))
+    return stories
+
+
+@pytest.mark.parametrize(
+    ("shape", "start", "arguments"),
+    [
+        ({"listing": "/news", "pager": "numbered", "feed": None, "robots_sitemap": False},
+         "/news", ("--discovery", "listing")),
+        ({"listing": "/news", "pager": "next", "feed": None, "robots_sitemap": False},
+         "/news", ("--discovery", "listing")),
+        ({"listing": None, "feed": None, "robots_sitemap": True}, "/", ()),
+        ({"listing": None, "feed": 40, "robots_sitemap": False}, "/", ()),
+        ({"listing": "/news", "pager": "numbered", "feed": 5, "robots_sitemap": True},
+         "/news", ()),
+    ],
+    ids=["numbered-pages", "next-link-only", "sitemap-only", "feed-only", "all-together"],
+)  # fmt: skip
+def test_a_newsroom_of_real_pages_is_crawled_completely(
+    shape: dict[str, Any], start: str, arguments: tuple[str, ...], tmp_path: Path
+) -> None:
+    stories = shared_stories()
+    server = MirrorServer(mirror.build_site(stories, **shape)).start()
+    try:
+        result = run_crawl(mirror.PUBLIC + start, server.origin, tmp_path, *arguments)
+    finally:
+        server.stop()
+    assert result.exit_code == 0, result.stderr
+    urls = [item["url"] for item in result.items]
+    assert Counter(urls).most_common(1)[0][1] == 1  # every article once
+    assert set(urls) == {story.url for story in stories}  # all, and no listing/home/tag page
+    assert len({item["id"] for item in result.items}) == len(stories)
+    for item in result.items:
+        assert validation_errors(item) == [], (item["url"], validation_errors(item))
+    tag_or_home_fetched = result.stats.get("discovery/not_article", 0)
+    if shape.get("robots_sitemap"):
+        assert tag_or_home_fetched == 2  # the sitemap's two tag pages: counted, not items
+
+
+def test_crawl_url_names_the_dataset_after_the_host(tmp_path: Path) -> None:
+    server = MirrorServer(mirror.build_site(mirror.generate_articles(6))).start()
+    data = tmp_path / "data"
+    try:
+        first = run_cli("crawl", mirror.PUBLIC + "/", "--base-url", server.origin,
+                        "--data-dir", str(data))  # fmt: skip
+        assert first.returncode == 0, first.stderr
+        lines = (data / "generic-newsroom.example.org.jsonl").read_text("utf-8").splitlines()
+        assert len(lines) == 6
+        assert (data / "runs" / "generic-newsroom.example.org").is_dir()
+        served = server.request_count
+        again = run_cli("crawl", mirror.PUBLIC + "/", "--base-url", server.origin,
+                        "--data-dir", str(data), "--lookback", "0")  # fmt: skip
+        assert again.returncode == 0, again.stderr
+        # known articles are not fetched again: only robots, sitemaps, feed and listing pages
+        assert server.request_count - served < served
+    finally:
+        server.stop()
+
+
+def test_dataset_names_are_derived_and_safe() -> None:
+    assert dataset_name("https://www.eurojust.europa.eu/media/news?x=1") == (
+        "generic-www.eurojust.europa.eu"
+    )
+    assert dataset_name("http://127.0.0.1:8080/") == "generic-127.0.0.1-8080"
+    for bad in ("file:///etc/passwd", "https:///news", "ftp://host/x", "https://../x"):
+        with pytest.raises(UsageError):
+            dataset_name(bad)
+    refused = run_cli("crawl", "https://user@host.example/x", "--data-dir", "/nonexistent")
+    assert refused.returncode == 2
+    assert "start_url" in refused.stderr
