@@ -15,6 +15,7 @@ from scrapy.exceptions import UsageError
 from scrapy.http import TextResponse
 
 from newsroom_scraper.errors import ExtractionError
+from newsroom_scraper.extraction.page import PageContext
 from newsroom_scraper.mirror import MirrorServer
 from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.spiders.govuk import (
@@ -203,6 +204,28 @@ def test_placeholder_and_default_lead_images_are_skipped():
     ):  # fmt: skip
         details = {"body": "<p>Text.</p>", "images": [image]}
         assert extract(minimal_item(details=details))["attachments"] == []
+
+
+@pytest.mark.parametrize(
+    ("schema", "document_type", "content_type", "fallbacks"),
+    [
+        ("news_article", None, "News article", 1),
+        ("speech", "", "Speech", 1),
+        ("news_article", {"not": "a string"}, "News article", 1),
+        ("news_article", "press_release", "Press release", 0),
+        ("news_article", "html_publication", "Html publication", 0),
+    ],
+)
+def test_content_type_falls_back_to_the_schema_name(schema, document_type, content_type, fallbacks):
+    """No document_type: the item is still valid, typed by its schema, and the fallback counted."""
+    stats: Counter[str] = Counter()
+    context = PageContext(GovukSpider.site_info(), stats=lambda key, n: stats.update({key: n}))
+    body = json.dumps(minimal_item(schema_name=schema, document_type=document_type)).encode()
+    page = GovukPage(TextResponse(url=PUBLIC + "/", body=body, encoding="utf-8"), context)
+    item = dict(page.to_item())
+    assert item["content_type"] == content_type
+    assert validation_errors(item) == []
+    assert stats["fallback/content_type"] == stats["fallback/content_type/schema_name"] == fallbacks
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,10 @@ DEFAULT_ORGANISATIONS = ("home-office",)
 #: Search page size (the contract's ``count=100``; the API allows up to 1500).
 PAGE_SIZE = 100
 SEARCH_FIELDS = "content_id,content_store_document_type,description,link,public_timestamp,title"
-SCHEMAS = frozenset({"news_article", "speech"})
+#: schema_name -> content_type, when an item has no document_type.
+SCHEMA_TYPES: dict[str, str] = {"news_article": "News article", "speech": "Speech"}
+#: The schemas the contract accepts.
+SCHEMAS = frozenset(SCHEMA_TYPES)
 
 #: document_type -> content_type: Whitehall's own names (the contract's eight types).
 CONTENT_TYPES: dict[str, str] = {
@@ -244,8 +247,12 @@ class GovukPage(NewsPage):
         loader.add_value("published", published if _has(published) else None)
         if not _has(published):
             loader.add_fallback("published", "details.first_public_at", details["first_public_at"])
-        document_type = str(data.get("document_type") or "")
+        document_type = data.get("document_type")
+        document_type = document_type.strip() if _has(document_type) else ""
         loader.add_value("content_type", CONTENT_TYPES.get(document_type) or _humane(document_type))
+        # No document_type (the schemas require one, but a response may lack it): the schema's
+        # name is the next best type ("News article", "Speech"), counted in fallback/content_type.
+        loader.add_fallback("content_type", "schema_name", SCHEMA_TYPES[data["schema_name"]])
         loader.add_value("language", self.locale)
         body = str(details["body"])
         raw = HtmlFragment(body, "")  # hrefs as written: the link rules read them
