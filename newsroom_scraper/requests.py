@@ -17,11 +17,16 @@ class Role(StrEnum):
     LISTING = "listing"
     #: A feed (RSS, Atom, sitemap): always fetched, it is cheap and says what is new.
     FEED = "feed"
-    #: An article page: fetched when new, failed last time, or within the look-back.
+    #: An article page: fetched when new, failed last time, listed with another version than
+    #: last time (:data:`LISTED_VERSION_META`), or within the look-back.
     ARTICLE = "article"
     #: An article reached by walking a previous/next chain: its page is also the way to the next
     #: article, so an unfinished pass must fetch it again even when it is known.
     CHAINED_ARTICLE = "chained_article"
+    #: Another version of an article, named by the article's own page (a translation): requested
+    #: only when that article was fetched, it is fetched with it; it takes no look-back slot and
+    #: never stops the listing.
+    RELATED_ARTICLE = "related_article"
 
 
 #: ``request.meta`` key holding the request's :class:`Role`.
@@ -32,6 +37,13 @@ PUBLIC_URL_META: Final = "newsroom_public_url"
 #: the request's own URL is not it (an API answering for the page): the state knows articles by
 #: their item's ``url``.
 ARTICLE_URL_META: Final = "newsroom_article_url"
+#: ``request.meta`` key holding the article's version as the listing shows it, when the listing
+#: shows one: an opaque string, equal as long as the article is unchanged (a last major update
+#: time, a sitemap's ``<lastmod>``, a feed's ``<updated>``), normalised by discovery so that the
+#: same version always gives the same string. The state keeps the version of each article's last
+#: item; a known article listed with another version is fetched again, one listed with the same
+#: version is not (beyond the look-back). See :mod:`newsroom_scraper.state.incremental`.
+LISTED_VERSION_META: Final = "newsroom_listed_version"
 
 LISTING_ROLES: Final = frozenset({Role.LISTING})
-ARTICLE_ROLES: Final = frozenset({Role.ARTICLE, Role.CHAINED_ARTICLE})
+ARTICLE_ROLES: Final = frozenset({Role.ARTICLE, Role.CHAINED_ARTICLE, Role.RELATED_ARTICLE})

@@ -714,3 +714,145 @@ def test_unreachable_redis_is_one_line_and_exit_1(tmp_path):
                    "--data-dir", str(tmp_path))  # fmt: skip
     assert done.returncode == 1
     assert f"cannot reach Redis at redis://127.0.0.1:{port}/0" in done.stderr
+
+
+# -- GOV.UK: two workers, then an incremental crawl by listed versions ------------------------------
+
+
+def listed_versions(store):
+    """Listed versions on any StateStore: kept apart from the saves, per site."""
+    store.save_article("s", record(1, "2024-01-01T00:00:00Z"), "2024-02-01T00:00:00Z")
+    answers = [store.article_by_id("s", "s:1")]
+    store.set_listed_version("s", "s:1", "2024-01-02T00:00:00Z")
+    store.set_listed_version("other", "s:1", "elsewhere")
+    store.save_article("s", record(1, "2024-01-01T00:00:00Z", version=2), "2024-03-01T00:00:00Z")
+    answers += [store.article_by_id("s", "s:1"), store.article_by_url("s", "https://x.org/1")]
+    store.set_listed_version("s", "s:1", "2024-05-01T00:00:00Z")
+    answers.append(store.article_by_id("s", "s:1"))
+    return answers
+
+
+def test_redis_store_keeps_listed_versions_like_the_sqlite_store(redis_url, tmp_path):
+    from newsroom_scraper.state.redis_store import RedisStateStore
+
+    sqlite = SqliteStateStore(tmp_path / "state.sqlite3")
+    expected = listed_versions(sqlite)
+    sqlite.close()
+    assert [a.listed_version for a in expected] == [
+        None, "2024-01-02T00:00:00Z", "2024-01-02T00:00:00Z", "2024-05-01T00:00:00Z"
+    ]  # fmt: skip
+    store = RedisStateStore(redis_url)
+    assert listed_versions(store) == expected
+    store.close()
+
+
+def govuk_worker(redis_url, server, name, folder, *extra):
+    command = [sys.executable, "-m", "newsroom_scraper.cli", "crawl", "govuk",
+               "--base-url", server.origin, "--data-dir", str(folder / "data"),
+               "--redis", redis_url, "--worker", name, "--log-file", str(folder / f"{name}.log"),
+               "-s", f"NEWSROOM_STATS_FILE={folder / f'{name}.stats.json'}", *extra]  # fmt: skip
+    for setting, value in WORKER_SETTINGS.items():
+        command += ["-s", f"{setting}={value}"]
+    return subprocess.Popen(
+        command, cwd=REPO, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+
+
+def test_two_govuk_workers_give_every_item_once(redis_url, tmp_path):
+    """As for Europol: w1 holds its first Content API item until w2 has fetched two, each item
+    is written by one worker, and export gives the single-process dataset. The next crawl of
+    two workers, with --lookback 0, fetches exactly the new and the updated items (listed
+    versions kept in Redis) and marks the updated ones version 2."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.mirrors import govuk
+
+    content = "/api/content/"
+    articles = govuk.default_articles()
+    translations = {a.base_path.rsplit(".", 1)[0]: a.base_path for a in articles if not a.listed}
+    site_1 = govuk.build_site(articles)
+    server_1, server_2, reference = (MirrorServer(site_1).start() for _ in range(3))
+    first_item, opened = threading.Event(), threading.Event()
+    numbers = itertools.count(1)
+    lock = threading.Lock()
+
+    def hold_1(path, _server):
+        if path.startswith(content):
+            first_item.set()
+            opened.wait(60)
+
+    def count_2(path, _server):
+        if path.startswith(content):
+            with lock:
+                if next(numbers) >= 2:
+                    opened.set()
+
+    server_1.interceptor, server_2.interceptor = hold_1, count_2
+    try:
+        w1 = govuk_worker(redis_url, server_1, "w1", tmp_path)
+        assert first_item.wait(60), "w1 never asked for an item"
+        w2 = govuk_worker(redis_url, server_2, "w2", tmp_path)
+        finished(w1)
+        finished(w2)
+        opened.set()
+        server_1.interceptor = server_2.interceptor = None
+        single = tmp_path / "single"
+        done = run_cli("crawl", "govuk", "--base-url", reference.origin, "--data-dir", str(single),
+                       "--log-file", str(tmp_path / "single.log"))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+        ids: Counter[str] = Counter()
+        for path in (tmp_path / "data" / "runs" / "govuk").glob("*.jsonl"):
+            ids.update(json.loads(line)["id"] for line in path.read_text("utf-8").splitlines())
+        assert set(ids) == {govuk.expected_id(a) for a in articles}
+        assert set(ids.values()) == {1}  # each item written by exactly one worker
+        for name, least in (("w1", 1), ("w2", 2)):
+            stats = json.loads((tmp_path / f"{name}.stats.json").read_text())
+            assert stats["dataset/new"] >= least
+        exported = run_cli("export", "--redis", redis_url, "--site", "govuk",
+                           "--data-dir", str(tmp_path / "export"))  # fmt: skip
+        assert exported.returncode == 0, exported.stderr
+        lines = (tmp_path / "export" / "govuk.jsonl").read_text("utf-8").splitlines()
+        reference_lines = (single / "govuk.jsonl").read_text("utf-8").splitlines()
+        assert len(lines) == len(articles)
+        assert comparable(lines) == comparable(reference_lines)  # newest first, field by field
+
+        english = [a for a in articles if a.listed]
+        translated = next(a for a in english if a.base_path in translations)
+        changed = [english[2], translated, english[-1]]
+        later = datetime(2025, 7, 2, tzinfo=UTC)
+        now = {a.base_path: a for a in articles}
+        for n, article in enumerate(changed):
+            now[article.base_path] = govuk.updated(article, later + timedelta(minutes=n))
+        fresh = govuk.generate_articles(2, start=900, newest=datetime(2025, 7, 3, tzinfo=UTC),
+                                        translated_every=0)  # fmt: skip
+        for server in (server_1, server_2):
+            server.site = govuk.build_site(fresh + list(now.values()))
+            server.requests.clear()
+        second = [
+            govuk_worker(redis_url, server, f"{name}b", tmp_path, "--lookback", "0")
+            for name, server in (("w1", server_1), ("w2", server_2))
+        ]
+        for process in second:
+            finished(process)
+        fetched: Counter[str] = Counter()
+        for server in (server_1, server_2):
+            fetched.update({p: n for p, n in server.requests.items() if p.startswith(content)})
+    finally:
+        for server in (server_1, server_2, reference):
+            server.interceptor = None
+            server.stop()
+    wanted = [a.base_path for a in fresh + changed]
+    wanted += [translations[a.base_path] for a in changed if a.base_path in translations]
+    assert len(wanted) == 6  # two new, three updated, the translation of one of them
+    assert fetched == Counter(content.rstrip("/") + path for path in wanted)
+    exported = run_cli("export", "--redis", redis_url, "--site", "govuk",
+                       "--data-dir", str(tmp_path / "export"))  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    items = [
+        json.loads(line)
+        for line in (tmp_path / "export" / "govuk.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert len(items) == len(articles) + 2
+    assert {i["id"] for i in items if i["version"] == 2} == {govuk.expected_id(a) for a in changed}

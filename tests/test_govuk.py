@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from scrapy.exceptions import UsageError
 from scrapy.http import TextResponse
+from scrapy.settings import Settings
 
+from newsroom_scraper import settings as project_settings
 from newsroom_scraper.errors import ExtractionError
+from newsroom_scraper.extraction.page import PageContext
 from newsroom_scraper.mirror import MirrorServer
 from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.spiders.govuk import (
@@ -24,7 +28,7 @@ from newsroom_scraper.spiders.govuk import (
     search_path,
 )
 from tests.conftest import shared_folder
-from tests.helpers import SHARED, run_cli, run_crawl
+from tests.helpers import SHARED, run_cli, run_cli_stats, run_crawl
 from tests.mirrors import govuk as mirror
 
 PUBLIC = "https://www.gov.uk"
@@ -206,6 +210,28 @@ def test_placeholder_and_default_lead_images_are_skipped():
 
 
 @pytest.mark.parametrize(
+    ("schema", "document_type", "content_type", "fallbacks"),
+    [
+        ("news_article", None, "News article", 1),
+        ("speech", "", "Speech", 1),
+        ("news_article", {"not": "a string"}, "News article", 1),
+        ("news_article", "press_release", "Press release", 0),
+        ("news_article", "html_publication", "Html publication", 0),
+    ],
+)
+def test_content_type_falls_back_to_the_schema_name(schema, document_type, content_type, fallbacks):
+    """No document_type: the item is still valid, typed by its schema, and the fallback counted."""
+    stats: Counter[str] = Counter()
+    context = PageContext(GovukSpider.site_info(), stats=lambda key, n: stats.update({key: n}))
+    body = json.dumps(minimal_item(schema_name=schema, document_type=document_type)).encode()
+    page = GovukPage(TextResponse(url=PUBLIC + "/", body=body, encoding="utf-8"), context)
+    item = dict(page.to_item())
+    assert item["content_type"] == content_type
+    assert validation_errors(item) == []
+    assert stats["fallback/content_type"] == stats["fallback/content_type/schema_name"] == fallbacks
+
+
+@pytest.mark.parametrize(
     ("changes", "reason"),
     [
         ({"schema_name": "html_publication"}, "refused: schema_name 'html_publication'"),
@@ -258,10 +284,16 @@ def test_bad_document_type_is_refused_at_start(tmp_path):
 
 
 def test_at_most_two_requests_a_second_to_the_live_host():
-    settings = GovukSpider.custom_settings
-    assert settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
-    assert settings["DOWNLOAD_DELAY"] >= 0.5
-    assert settings["DOWNLOAD_DELAY_JITTER"] == 0
+    """The crawl's effective settings (the project's, then the spider's): one request at a time,
+    at least 0.5 s apart, no jitter (only a mirror on this machine lifts them, see base.py)."""
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    assert settings.getfloat("DOWNLOAD_DELAY_JITTER") != 0  # Scrapy's default jitters
+    GovukSpider.update_settings(settings)
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert settings.getfloat("DOWNLOAD_DELAY") >= 0.5
+    assert settings.getfloat("AUTOTHROTTLE_START_DELAY") >= 0.5
+    assert settings.getfloat("DOWNLOAD_DELAY_JITTER") == 0
     assert GovukSpider.public_hosts == ("www.gov.uk",)
 
 
@@ -363,6 +395,9 @@ def test_faults_are_handled_counted_and_reported_with_their_urls(tmp_path):
     assert set(ids) == {mirror.expected_id(a) for a in articles if a.base_path not in lost}
     withdrawn = next(i for i in result.items if i["url"] == PUBLIC + paths[4])
     assert "withdrawn" not in withdrawn["body"]
+    log = (tmp_path / "crawl.log").read_text("utf-8")
+    assert f"{PUBLIC}{owner}/part-two: the Content API sent it to " in log
+    assert f"{PUBLIC}{paths[4]} is withdrawn" in log
 
 
 def test_many_pages_and_an_empty_page_part_way(tmp_path):
@@ -457,48 +492,138 @@ def dataset(data_dir) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
 
-def test_refresh_fetches_new_and_updated_items_plus_the_lookback(tmp_path):
-    articles = mirror.generate_articles(40, translated_every=0)
+def content_path(article: mirror.Article) -> str:
+    return "/api/content" + article.base_path
+
+
+def welsh_versions(articles: list[mirror.Article]) -> dict[str, str]:
+    """Content API path of an English item -> that of its Welsh version."""
+    paths = [content_path(a) for a in articles if a.locale == "cy"]
+    return {path.removesuffix(".cy"): path for path in paths}
+
+
+def last_report(data_dir) -> dict[str, Any]:
+    reports = sorted((data_dir / "runs" / "govuk").glob("*.report.json"))
+    return json.loads(reports[-1].read_text())  # type: ignore[no-any-return]
+
+
+def test_refresh_fetches_new_and_more_updated_items_than_the_lookback(tmp_path):
+    """The contract's rule: new ids and items listed with another public_timestamp are fetched
+    (with their translations) wherever they are, the look-back refetches the newest known ones,
+    and the listing stops there; --lookback 0 still finds every updated item."""
+    articles = mirror.generate_articles(40)  # every 7th English item has a Welsh version
+    english = [a for a in articles if a.listed]
+    server = MirrorServer(mirror.build_site(articles)).start()
+    first_dir = tmp_path / "first" / "data"
+    try:
+        first = crawl_dataset(server, first_dir)
+        assert first.returncode == 0, first.stderr
+        assert len(dataset(first_dir)) == len(articles) == 46
+        fresh = mirror.generate_articles(3, start=500, newest=datetime(2025, 7, 3, tzinfo=UTC),
+                                         translated_every=0)  # fmt: skip
+        changed = [1, 4, 7, 12, 20, 28, 33, 39]  # more than the look-back, down to the oldest
+        later = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+        now = {a.base_path: a for a in articles}
+        for n in changed:
+            now[english[n].base_path] = mirror.updated(english[n], later + timedelta(minutes=n))
+        server.site = mirror.build_site(fresh + list(now.values()))
+        runs = {}
+        for lookback in ("3", "0"):
+            data_dir = tmp_path / f"lookback-{lookback}" / "data"
+            shutil.copytree(first_dir, data_dir)
+            server.requests.clear()
+            done = crawl_dataset(server, data_dir, "--lookback", lookback)
+            assert done.returncode == 0, done.stderr
+            fetched = (content_requests(server), search_requests(server))
+            runs[lookback] = (data_dir, fetched, last_report(data_dir))
+        server.requests.clear()
+        again = crawl_dataset(server, runs["0"][0], "--lookback", "0")
+        assert again.returncode == 0, again.stderr
+        nothing_new = (content_requests(server), search_requests(server))
+    finally:
+        server.stop()
+
+    welsh = welsh_versions(articles)
+
+    def with_welsh(paths: list[str]) -> list[str]:
+        return paths + [welsh[p] for p in paths if p in welsh]
+
+    updated = with_welsh([content_path(english[n]) for n in changed])
+    unchanged = [content_path(a) for n, a in enumerate(english) if n not in changed]
+    new_and_updated = [content_path(a) for a in fresh] + updated
+    # Each once, nothing else; one search page: the listing stopped past the look-back.
+    assert runs["3"][1] == (Counter(new_and_updated + with_welsh(unchanged[:3])), 1)
+    assert runs["0"][1] == (Counter(new_and_updated), 1)
+    for data_dir, _, report in runs.values():
+        items = dataset(data_dir)
+        assert len(items) == 49
+        versions = {item["id"]: item["version"] for item in items}
+        assert {i for i, v in versions.items() if v == 2} == {
+            mirror.expected_id(english[n]) for n in changed
+        }
+        assert (report["items"]["new"], report["items"]["updated"]) == (3, 8)
+        assert report["exit_code"] == 0
+    # Nothing changed since: only the first search page is read.
+    assert nothing_new == (Counter(), 1)
+
+
+def test_updated_items_over_two_search_pages_do_not_stop_the_listing(tmp_path):
+    articles = mirror.generate_articles(250, translated_every=0)
     server = MirrorServer(mirror.build_site(articles)).start()
     data_dir = tmp_path / "data"
     try:
-        first = crawl_dataset(server, data_dir, "--keep-pages")
-        assert first.returncode == 0, first.stderr
-        assert len(dataset(data_dir)) == 40
-        fresh = mirror.generate_articles(3, start=500, newest=datetime(2025, 7, 3, tzinfo=UTC),
-                                         translated_every=0)  # fmt: skip
-        changed = {5, 30}
+        assert crawl_dataset(server, data_dir).returncode == 0
+        changed = [n for n in range(250) if n % 5 in {0, 1, 2}]  # 150, down to the oldest
         later = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
-        now = [mirror.updated(a, later) if n in changed else a for n, a in enumerate(articles)]
-        server.site = mirror.build_site(fresh + now)
+        now = [
+            mirror.updated(a, later + timedelta(minutes=n)) if n in changed else a
+            for n, a in enumerate(articles)
+        ]
+        server.site = mirror.build_site(now)
         server.requests.clear()
-        second = crawl_dataset(server, data_dir, "--lookback", "5")
-        assert second.returncode == 0, second.stderr
+        done = run_cli_stats("crawl", "govuk", "--base-url", server.origin,
+                             "--data-dir", str(data_dir), "--lookback", "0",
+                             "--log-file", str(tmp_path / "crawl.log"))  # fmt: skip
         fetched = content_requests(server)
+        searched = search_requests(server)
     finally:
         server.stop()
-    # New items, then the updated ones (now at the top of the listing: later public_timestamp)
-    # within the look-back of 5 known items; the listing stops there.
-    assert sum(fetched.values()) == 3 + 5
-    assert all(f"/api/content{articles[n].base_path}" in fetched for n in changed)
-    assert search_requests(server) == 1
-    items = dataset(data_dir)
-    assert len(items) == 43
-    versions = {item["id"]: item["version"] for item in items}
-    assert {i for i, v in versions.items() if v == 2} == {
-        mirror.expected_id(articles[n]) for n in changed
-    }
-    assert all(versions[mirror.expected_id(a)] == 1 for a in fresh)
-    report = json.loads(sorted((data_dir / "runs" / "govuk").glob("*.report.json"))[-1].read_text())
-    assert report["items"]["new"] == 3
-    assert report["items"]["updated"] == 2
-    # --keep-pages kept the Content API responses of the first run: extract reads them back.
-    kept = sorted((data_dir / "pages" / "govuk").glob("*.gz"))
-    assert len(kept) == 40
-    done = run_cli("extract", "--site", "govuk", *map(str, kept[:5]))
+    assert done.exit_code == 0, done.stderr
+    assert fetched == Counter(content_path(articles[n]) for n in changed)
+    # Page 2 lists the last 50 updated items, then known ones: page 3 is never asked for.
+    assert searched == 2
+    assert done.stats["incremental/changed_in_listing"] == 150
+    assert done.stats["incremental/stopped_early"] is True
+    versions = {item["id"]: item["version"] for item in dataset(data_dir)}
+    assert sum(v == 2 for v in versions.values()) == 150
+
+
+def test_kept_pages_re_extract_to_the_crawled_items(tmp_path):
+    """--keep-pages then extract: every kept Content API response gives its item again, equal
+    field by field (minus scraped_at; the dataset adds its bookkeeping)."""
+    articles = mirror.default_articles()
+    server = MirrorServer(mirror.build_site(articles)).start()
+    data_dir = tmp_path / "data"
+    try:
+        done = crawl_dataset(server, data_dir, "--keep-pages")
+    finally:
+        server.stop()
     assert done.returncode == 0, done.stderr
-    assert len(done.stdout.splitlines()) == 5
+    crawled = {item["id"]: item for item in dataset(data_dir)}
+    assert len(crawled) == len(articles)
+    kept = sorted((data_dir / "pages" / "govuk").glob("*.gz"))
+    assert len(kept) == len(articles)  # one per Content API response, translations included
     assert json.loads(gzip.decompress(kept[0].read_bytes()))["content_id"]
+    extracted = run_cli("extract", "--site", "govuk", *map(str, kept))
+    assert extracted.returncode == 0, extracted.stderr
+    items = [json.loads(line) for line in extracted.stdout.splitlines()]
+    assert sorted(item["id"] for item in items) == sorted(crawled)
+    for item in items:
+        record = crawled[item["id"]]
+        for field, value in item.items():
+            if field != "scraped_at":
+                assert record[field] == value, (item["id"], field)
+        assert "scraped_at" in item
 
 
 # -- extract --------------------------------------------------------------------------------------

@@ -13,9 +13,15 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
 from newsroom_scraper.mirror import MirrorServer, Page
 from newsroom_scraper.pipelines import validation_errors
+from newsroom_scraper.requests import LISTED_VERSION_META, ROLE, Role
+from newsroom_scraper.spiders.base import NewsroomSpider
+from newsroom_scraper.state.incremental import IncrementalMiddleware
 from newsroom_scraper.state.lock import DataDirLock
 from tests.helpers import REPO, cli_env, run_cli
 from tests.mirrors import europol as mirror
@@ -177,3 +183,106 @@ def test_killed_run_is_completed_by_the_next_one(newsroom, tmp_path):
     assert sorted(i["id"] for i in items) == sorted(mirror.expected_id(a) for a in articles)
     report = json.loads(reports(data_dir)[-1].read_text())
     assert report["resumed_unfinished_pass"] is True
+
+
+# -- listed versions: the decision alone, on a site-less spider ---------------------------------
+
+
+class VersionedSpider(NewsroomSpider):
+    """A newsroom whose listing shows each article's version (no site in particular)."""
+
+    name = "versioned"
+    public_origin = "https://news.example.org"
+    public_hosts = ("news.example.org",)
+
+    def article_request(self, url: str) -> Request:
+        return Request(url, meta={ROLE: Role.ARTICLE})
+
+    def is_article_url(self, url: str) -> bool:
+        return "/a/" in url
+
+
+def listed(number: int, version: str | None, role: Role = Role.ARTICLE) -> Request:
+    meta: dict[str, Any] = {ROLE: role}
+    if version is not None:
+        meta[LISTED_VERSION_META] = version
+    return Request(f"https://news.example.org/a/{number}", meta=meta)
+
+
+def versioned_middleware(data_dir: Path, lookback: int) -> IncrementalMiddleware:
+    crawler = get_crawler(
+        VersionedSpider, {"NEWSROOM_DATA_DIR": str(data_dir), "NEWSROOM_LOOKBACK": lookback}
+    )
+    crawler.spider = VersionedSpider.from_crawler(crawler)
+    middleware = IncrementalMiddleware.from_crawler(crawler)
+    middleware.spider_opened(crawler.spider)
+    return middleware
+
+
+def produced(middleware: IncrementalMiddleware, request: Request, number: int) -> None:
+    """The pipelines kept the item of ``request`` (its article, ``number``)."""
+    url = f"https://news.example.org/a/{number}"
+    record = {"id": f"versioned:{number}", "url": url, "content_hash": "h", "version": 1,
+              "published": f"2024-01-{number:02d}T00:00:00Z", "first_seen": "2024-02-01T00:00:00Z",
+              "last_changed": "2024-02-01T00:00:00Z", "removed": False, "removed_at": None}  # fmt: skip
+    middleware.store.save_article("versioned", record, "2024-02-01T00:00:00Z")
+    response = HtmlResponse(request.url, body=b"<html></html>", request=request)
+    middleware.item_scraped(record, response)
+
+
+def test_listed_versions_fetch_changed_articles_beyond_the_lookback(tmp_path):
+    first = versioned_middleware(tmp_path, lookback=1)
+    for number in range(1, 9):
+        request = listed(number, "v1" if number != 8 else None)
+        assert first.wanted(request)
+        produced(first, request, number)
+    redirected = listed(9, "v9")  # a listed link whose page is another article's (a redirect)
+    produced(first, redirected, 1)
+    first.spider_closed(first.spider, "finished")
+    state = first.store.article_by_id("versioned", "versioned:1")
+    assert state is not None
+    assert state.listed_version == "v1"  # not v9: that version was the other link's
+    first.store.close()
+
+    second = versioned_middleware(tmp_path, lookback=1)
+    decisions = [
+        second.wanted(request)
+        for request in (
+            listed(20, "v1"),  # new
+            listed(1, "v2"),  # changed: no look-back slot, no stop
+            listed(2, "v1"),  # the look-back's one article
+            listed(3, "v1"),  # unchanged, past the look-back: skipped, the listing stops
+            listed(4, "v2"),  # changed further down: still fetched
+            listed(5, "v1", Role.RELATED_ARTICLE),  # named by a fetched article: fetched
+            listed(8, "v1"),  # stored without a version: changed, fetched once
+            listed(6, None),  # no version listed: the look-back's rule, skipped
+            Request("https://news.example.org/list?page=2", meta={ROLE: Role.LISTING}),
+        )
+    ]
+    assert decisions == [True, True, True, False, True, True, True, False, False]
+    stats = second.crawler.stats
+    assert stats.get_value("incremental/changed_in_listing") == 3
+    assert stats.get_value("incremental/lookback_fetched") == 1
+    assert stats.get_value("incremental/skipped_known") == 2
+    assert stats.get_value("incremental/related_fetched") == 1
+    assert stats.get_value("incremental/skipped_listing_pages") == 1
+    produced(second, listed(1, "v2"), 1)
+    state = second.store.article_by_id("versioned", "versioned:1")
+    assert state is not None
+    assert state.listed_version == "v2"
+    second.store.close()
+
+
+def test_without_listed_versions_the_lookback_decides_as_before(tmp_path):
+    first = versioned_middleware(tmp_path, lookback=0)
+    for number in range(1, 4):
+        request = listed(number, None)
+        assert first.wanted(request)
+        produced(first, request, number)
+    first.spider_closed(first.spider, "finished")
+    first.store.close()
+    second = versioned_middleware(tmp_path, lookback=2)
+    assert [second.wanted(listed(n, None)) for n in (1, 2, 3)] == [True, True, False]
+    assert second.stop_paging
+    assert second.crawler.stats.get_value("incremental/changed_in_listing") is None
+    second.store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -64,6 +65,62 @@ def test_failed_urls_are_remembered_until_cleared(tmp_path):
     assert store.failed_urls("s") == ["https://x.org/a"]
     store.clear_failed("s", "https://x.org/a")
     assert store.failed_urls("s") == []
+
+
+def test_listed_versions_outlive_saves_and_reopening(tmp_path):
+    store = SqliteStateStore(tmp_path / "state.sqlite3")
+    store.save_article("s", record(1, "2024-01-01T00:00:00Z"), "2024-02-01T00:00:00Z")
+    state = store.article_by_id("s", "s:1")
+    assert state is not None
+    assert state.listed_version is None
+    store.set_listed_version("s", "s:1", "2024-01-02T00:00:00Z")
+    store.set_listed_version("other", "s:1", "elsewhere")
+    # a later save of the article (an item without a listed version) keeps the last one
+    store.save_article("s", record(1, "2024-01-01T00:00:00Z", version=2), "2024-03-01T00:00:00Z")
+    store.close()
+    store = SqliteStateStore(tmp_path / "state.sqlite3")
+    state = store.article_by_url("s", "https://x.org/1")
+    assert state is not None
+    assert (state.version, state.listed_version) == (2, "2024-01-02T00:00:00Z")
+    store.set_listed_version("s", "s:1", "2024-05-01T00:00:00Z")
+    state = store.article_by_id("s", "s:1")
+    assert state is not None
+    assert state.listed_version == "2024-05-01T00:00:00Z"
+    store.close()
+
+
+def test_a_state_file_from_before_listed_versions_opens_and_gains_them(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE articles (site TEXT NOT NULL, id TEXT NOT NULL, url TEXT NOT NULL,
+            content_hash TEXT NOT NULL, published TEXT NOT NULL, first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL, last_changed TEXT NOT NULL, version INTEGER NOT NULL,
+            removed INTEGER NOT NULL DEFAULT 0, record TEXT NOT NULL, PRIMARY KEY (site, id));
+        CREATE TABLE passes (site TEXT PRIMARY KEY, finished INTEGER NOT NULL,
+            started_at TEXT, finished_at TEXT, oldest_published TEXT);
+        CREATE TABLE failed (site TEXT NOT NULL, url TEXT NOT NULL, reason TEXT NOT NULL,
+            at TEXT NOT NULL, PRIMARY KEY (site, url));
+        """
+    )
+    old.execute(
+        "INSERT INTO articles VALUES ('s', 's:1', 'https://x.org/1', 'h1', '2024-01-01T00:00:00Z',"
+        " '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', 3, 0, '{}')"
+    )
+    old.execute("INSERT INTO passes VALUES ('s', 1, 'a', 'b', '2023-01-01T00:00:00Z')")
+    old.commit()
+    old.close()
+    store = SqliteStateStore(path)
+    state = store.article_by_url("s", "https://x.org/1")
+    assert state is not None
+    assert (state.version, state.listed_version) == (3, None)
+    assert store.pass_state("s").finished is True
+    store.set_listed_version("s", "s:1", "v")
+    state = store.article_by_id("s", "s:1")
+    assert state is not None
+    assert state.listed_version == "v"
+    store.close()
 
 
 def test_lock_is_exclusive_and_released(tmp_path):

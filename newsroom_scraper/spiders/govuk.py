@@ -11,8 +11,12 @@ site file's "Fixed for this project" says (id ``govuk:<locale>:<content_id>``, i
 links versus attachments, the six taxonomy vocabularies, translations as ``related``).
 
 ``public_timestamp`` (the listing's order) is the time of the last major update, not the
-publication: an updated item moves back to the top of the listing, which is how an incremental
-refresh meets it again (within the look-back, see :mod:`newsroom_scraper.state.incremental`).
+publication: an updated item moves back to the top of the listing. Each Content API request
+carries it as the article's listed version (``LISTED_VERSION_META``), so an incremental refresh
+fetches the new ids and the known ones listed with another ``public_timestamp`` and stops where
+the listing reaches the items the last complete run saw (the contract's incremental rule, kept by
+:mod:`newsroom_scraper.state.incremental`). Translations, which search does not list, are
+``RELATED_ARTICLE`` requests: fetched whenever their English item is.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from newsroom_scraper.errors import DISCOVERY, EXTRACTION, UNEXPECTED_SHAPE, Ext
 from newsroom_scraper.extraction.htmltext import HtmlFragment, clean_url, element_text, squash
 from newsroom_scraper.extraction.page import NewsPage
 from newsroom_scraper.items import compute_content_hash
-from newsroom_scraper.requests import ARTICLE_URL_META, ROLE, Role
+from newsroom_scraper.requests import ARTICLE_URL_META, LISTED_VERSION_META, ROLE, Role
 from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
@@ -54,7 +58,10 @@ DEFAULT_ORGANISATIONS = ("home-office",)
 #: Search page size (the contract's ``count=100``; the API allows up to 1500).
 PAGE_SIZE = 100
 SEARCH_FIELDS = "content_id,content_store_document_type,description,link,public_timestamp,title"
-SCHEMAS = frozenset({"news_article", "speech"})
+#: schema_name -> content_type, when an item has no document_type.
+SCHEMA_TYPES: dict[str, str] = {"news_article": "News article", "speech": "Speech"}
+#: The schemas the contract accepts.
+SCHEMAS = frozenset(SCHEMA_TYPES)
 
 #: document_type -> content_type: Whitehall's own names (the contract's eight types).
 CONTENT_TYPES: dict[str, str] = {
@@ -244,8 +251,12 @@ class GovukPage(NewsPage):
         loader.add_value("published", published if _has(published) else None)
         if not _has(published):
             loader.add_fallback("published", "details.first_public_at", details["first_public_at"])
-        document_type = str(data.get("document_type") or "")
+        document_type = data.get("document_type")
+        document_type = document_type.strip() if _has(document_type) else ""
         loader.add_value("content_type", CONTENT_TYPES.get(document_type) or _humane(document_type))
+        # No document_type (the schemas require one, but a response may lack it): the schema's
+        # name is the next best type ("News article", "Speech"), counted in fallback/content_type.
+        loader.add_fallback("content_type", "schema_name", SCHEMA_TYPES[data["schema_name"]])
         loader.add_value("language", self.locale)
         body = str(details["body"])
         raw = HtmlFragment(body, "")  # hrefs as written: the link rules read them
@@ -458,14 +469,27 @@ class GovukSpider(NewsroomSpider):
         parts = urlsplit(url)
         return clean_url(self.public_origin + CONTENT_API + parts.path)
 
-    def article_request(self, url: str, translation: bool = False) -> scrapy.Request:
-        """The Content API request for an item's public URL (incremental retries use it too)."""
+    def article_request(
+        self, url: str, translation: bool = False, listed_version: str | None = None
+    ) -> scrapy.Request:
+        """The Content API request for an item's public URL (incremental retries use it too).
+
+        ``listed_version``: the listing's ``public_timestamp`` of the item; a translation is
+        requested because its English item was fetched (``RELATED_ARTICLE``).
+        """
+        meta: dict[str, Any] = {
+            ROLE: Role.RELATED_ARTICLE if translation else Role.ARTICLE,
+            ARTICLE_URL_META: url,
+            "govuk_translation": translation,
+        }
+        if listed_version is not None:
+            meta[LISTED_VERSION_META] = listed_version
         return scrapy.Request(
             self.content_api_url(url),
             callback=self.parse_item,
             errback=self.on_request_error,
             headers={"Accept": "application/json"},
-            meta={ROLE: Role.ARTICLE, ARTICLE_URL_META: url, "govuk_translation": translation},
+            meta=meta,
         )
 
     def is_article_url(self, url: str) -> bool:
@@ -546,7 +570,11 @@ class GovukSpider(NewsroomSpider):
         url = public_url(link)
         if self.claim_article(url):
             self.inc_stat("discovery/search/articles")
-            yield self.article_request(url)
+            # One instant, one string (offsets and "Z" alike): the version compared next time.
+            version = (
+                updated.astimezone(UTC).isoformat().replace("+00:00", "Z") if updated else None
+            )
+            yield self.article_request(url, listed_version=version)
 
     def listing_ended(self, why: str) -> None:
         self.logger.info("Search listing ends: %s", why)

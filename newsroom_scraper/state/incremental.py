@@ -5,6 +5,21 @@ lets through new articles and the newest ``NEWSROOM_LOOKBACK`` known ones (fetch
 edits), and stops the listing once it has gone past them, unless the last pass was cut short
 (then this run finishes it) or ``NEWSROOM_FULL`` is set. It decides from each request's role
 (:mod:`newsroom_scraper.requests`) and the state; nothing here knows a site.
+
+Listed versions. When the listing shows each article's version (``LISTED_VERSION_META``: a last
+major update time, a sitemap's ``<lastmod>``, a feed's ``<updated>``), the state keeps, per
+article, the version its last item was produced from (stored on ``item_scraped``, so an item a
+pipeline dropped leaves the old version, and only for the article the request named, not one a
+redirect led to). A known article listed with another version is fetched again wherever it is
+(``incremental/changed_in_listing``): it takes no look-back slot and does not stop the listing.
+One listed with the version stored counts as known, as one without a version always does: the
+look-back refetches the newest of them, and the first one past it stops the listing. For a
+listing ordered newest version first (GOV.UK's ``-public_timestamp``) that is "page until the
+versions are older than the newest one the last complete pass saw": past an unchanged article,
+nothing is newer than what was seen. An article stored without a version (a state file from
+before listed versions) is fetched once when its listing shows one. ``RELATED_ARTICLE`` requests
+(a translation named by an article this run fetched) go with that article: always fetched,
+never counted as known.
 """
 
 from __future__ import annotations
@@ -15,7 +30,14 @@ from typing import TYPE_CHECKING, Any, cast
 from scrapy import Request, signals
 
 from newsroom_scraper.extraction.dates import utc_now_iso
-from newsroom_scraper.requests import ARTICLE_ROLES, ARTICLE_URL_META, LISTING_ROLES, ROLE, Role
+from newsroom_scraper.requests import (
+    ARTICLE_ROLES,
+    ARTICLE_URL_META,
+    LISTED_VERSION_META,
+    LISTING_ROLES,
+    ROLE,
+    Role,
+)
 from newsroom_scraper.signals import error_reported
 from newsroom_scraper.state.store import require_dataset, store_for
 
@@ -47,6 +69,7 @@ class IncrementalMiddleware:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.on_error, signal=error_reported)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -82,6 +105,16 @@ class IncrementalMiddleware:
         else:
             self.pass_broken = True  # discovery did not reach everything
 
+    def item_scraped(self, item: Any, response: Response | None) -> None:
+        """Keep the listing's version of the article whose item the pipelines just kept."""
+        request = response.request if response is not None else None
+        version = request.meta.get(LISTED_VERSION_META) if request is not None else None
+        if request is None or version is None or not self.site:
+            return
+        if item.get("url") != self.spider.requested_url(request):
+            return  # an item other than the article listed (a redirect led elsewhere)
+        self.store.set_listed_version(self.site, item["id"], str(version))
+
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         spider = self.spider
         for url in self.store.failed_urls(self.site):
@@ -113,10 +146,17 @@ class IncrementalMiddleware:
             return not self.stop_paging
         if role not in ARTICLE_ROLES:
             return True
+        if role == Role.RELATED_ARTICLE:
+            self.crawler.stats.inc_value("incremental/related_fetched")
+            return True  # requested because the article naming it was fetched
         known = self.store.article_by_url(
             self.site, request.meta.get(ARTICLE_URL_META, request.url)
         )
         if known is None:
+            return True
+        listed = request.meta.get(LISTED_VERSION_META)
+        if listed is not None and str(listed) != known.listed_version:
+            self.crawler.stats.inc_value("incremental/changed_in_listing")
             return True
         self.known_seen += 1
         if self.known_seen <= self.lookback:

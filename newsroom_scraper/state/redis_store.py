@@ -20,6 +20,8 @@ Keys, for ``<p>`` = ``<NEWSROOM_REDIS_PREFIX>:<site>`` (``newsroom:europol``)::
                          as it was then) and broken (a crawl whose discovery failed somewhere)
     <p>:failed     hash  url -> {"reason": ..., "at": ...}
     <p>:shape      hash  accepted_at: when a shape change was last accepted
+    <p>:listed     hash  id -> the listing's version of the article when its last item was
+                         produced (apart from the index, which each save rewrites whole)
 
 The workers of one distributed crawl (``<p>:crawl``, see :mod:`newsroom_scraper.distributed`)
 share one pass: the first to start it records whether the previous pass had finished, and every
@@ -150,6 +152,10 @@ class Keys:
     def shape(self) -> str:
         return self._name("shape")
 
+    @property
+    def listed(self) -> str:
+        return self._name("listed")
+
     # -- the distributed crawl (newsroom_scraper.distributed)
 
     @property
@@ -220,7 +226,9 @@ class RedisStateStore:
 
     # -- articles -------------------------------------------------------------------------------
 
-    def _state(self, site: str, article_id: str, entry: str | None) -> ArticleState | None:
+    def _state(
+        self, site: str, article_id: str, entry: str | None, listed: str | None = None
+    ) -> ArticleState | None:
         if entry is None:
             return None
         url, content_hash, published, first_seen, _last_changed, version, removed = json.loads(
@@ -234,6 +242,7 @@ class RedisStateStore:
             first_seen=first_seen,
             version=int(version),
             removed=bool(removed),
+            listed_version=listed,
         )
 
     def article_by_url(self, site: str, url: str) -> ArticleState | None:
@@ -241,8 +250,12 @@ class RedisStateStore:
         return None if article_id is None else self.article_by_id(site, article_id)
 
     def article_by_id(self, site: str, article_id: str) -> ArticleState | None:
-        entry = cast("str | None", self.client.hget(self.keys(site).index, article_id))
-        return self._state(site, article_id, entry)
+        keys = self.keys(site)
+        pipe = self.client.pipeline(transaction=False)  # one round trip
+        pipe.hget(keys.index, article_id)
+        pipe.hget(keys.listed, article_id)
+        entry, listed = cast("list[str | None]", pipe.execute())
+        return self._state(site, article_id, entry, listed)
 
     @staticmethod
     def _index_entry(record: dict[str, Any]) -> str:
@@ -275,6 +288,10 @@ class RedisStateStore:
                 _member(record["published"], article_id),
             ],
         )
+
+    def set_listed_version(self, site: str, article_id: str, version: str) -> None:
+        """The listing's version of the article whose item was just produced."""
+        self.client.hset(self.keys(site).listed, article_id, version)
 
     def touch_article(self, site: str, article_id: str, seen_at: str) -> None:
         self.client.hset(self.keys(site).last_seen, article_id, seen_at)

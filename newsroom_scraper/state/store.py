@@ -40,6 +40,9 @@ class ArticleState:
     first_seen: str
     version: int
     removed: bool
+    #: The listing's version of the article when its last item was produced (``None``: its
+    #: listing gave none, or the item came from a state file older than listed versions).
+    listed_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,7 @@ class StateStore(Protocol):
     def article_by_url(self, site: str, url: str) -> ArticleState | None: ...
     def article_by_id(self, site: str, article_id: str) -> ArticleState | None: ...
     def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None: ...
+    def set_listed_version(self, site: str, article_id: str, version: str) -> None: ...
     def touch_article(self, site: str, article_id: str, seen_at: str) -> None: ...
     def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]: ...
     def count_articles(self, site: str) -> int: ...
@@ -100,6 +104,14 @@ CREATE TABLE IF NOT EXISTS shapes (
     site TEXT PRIMARY KEY,
     accepted_at TEXT NOT NULL
 );
+-- Apart from `articles` (whose rows are replaced whole on each save), so that state files of
+-- earlier versions gain it on opening and a save without a listed version keeps the last one.
+CREATE TABLE IF NOT EXISTS listed_versions (
+    site TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    PRIMARY KEY (site, id)
+);
 CREATE TABLE IF NOT EXISTS failed (
     site TEXT NOT NULL,
     url TEXT NOT NULL,
@@ -129,7 +141,7 @@ class SqliteStateStore:
     def _article(self, row: tuple[Any, ...] | None) -> ArticleState | None:
         if row is None:
             return None
-        article_id, url, content_hash, published, first_seen, version, removed = row
+        article_id, url, content_hash, published, first_seen, version, removed, listed = row
         return ArticleState(
             id=article_id,
             url=url,
@@ -138,23 +150,34 @@ class SqliteStateStore:
             first_seen=first_seen,
             version=version,
             removed=bool(removed),
+            listed_version=listed,
         )
 
-    _COLUMNS = "id, url, content_hash, published, first_seen, version, removed"
+    _SELECT = (
+        "SELECT a.id, a.url, a.content_hash, a.published, a.first_seen, a.version, a.removed,"
+        " v.version FROM articles AS a LEFT JOIN listed_versions AS v"
+        " ON v.site = a.site AND v.id = a.id"
+    )
 
     def article_by_url(self, site: str, url: str) -> ArticleState | None:
         row = self.db.execute(
-            f"SELECT {self._COLUMNS} FROM articles WHERE site = ? AND url = ?",  # noqa: S608
+            f"{self._SELECT} WHERE a.site = ? AND a.url = ?",
             (site, url),
         ).fetchone()
         return self._article(row)
 
     def article_by_id(self, site: str, article_id: str) -> ArticleState | None:
         row = self.db.execute(
-            f"SELECT {self._COLUMNS} FROM articles WHERE site = ? AND id = ?",  # noqa: S608
+            f"{self._SELECT} WHERE a.site = ? AND a.id = ?",
             (site, article_id),
         ).fetchone()
         return self._article(row)
+
+    def set_listed_version(self, site: str, article_id: str, version: str) -> None:
+        """The listing's version of the article whose item was just produced."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO listed_versions VALUES (?, ?, ?)", (site, article_id, version)
+        )
 
     def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None:
         """Insert or replace an article with its full record (bookkeeping fields included)."""
