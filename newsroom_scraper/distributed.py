@@ -15,7 +15,8 @@ adds what a dataset needs on top and adapts scrapy-redis to Scrapy 2.19:
   idempotent (keyed by its id, unchanged content is not rewritten), so the dataset has each
   article once.
 - A worker exits once the shared queue has been empty, and no worker has had a request in
-  flight, for ``NEWSROOM_IDLE_EXIT`` seconds. Scrapy alone would close a worker as soon as *its*
+  flight, for ``NEWSROOM_IDLE_EXIT`` seconds (checked at each heartbeat, see
+  :meth:`Worker.close`). Scrapy alone would close a worker as soon as *its*
   view of the queue is empty, while another worker is still parsing a listing page that will
   queue fifty more articles; scrapy-redis's own idle handling (``RedisSpider``,
   ``MAX_IDLE_TIME_BEFORE_CLOSE``) measures from import time and is not used.
@@ -59,6 +60,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request as ScrapyRequest
 from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import arg_to_iter
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
@@ -466,6 +468,7 @@ class Worker:
         self._counters: Counter[str] = Counter()
         self._errors: list[str] = []
         self._beat: task.LoopingCall | None = None
+        self._closing: Deferred[None] | None = None
         self._requeue = server.register_script(_REQUEUE)
         self._recover_dead = server.register_script(_RECOVER_DEAD)
         self._spider: Any = None
@@ -609,19 +612,25 @@ class Worker:
 
     def tick(self) -> None:
         """Every ``NEWSROOM_HEARTBEAT`` s: heartbeat, finished records, dead workers, counters;
-        then the engine gets a request from the shared queue if it has room."""
+        then, idle, this worker exits if the crawl is over (:meth:`may_exit`), else the engine
+        gets a request from the shared queue if it has room."""
+        if self.state == "done":
+            return  # closing
         try:
             idle = self.engine_idle()
             self.settle(idle=idle)
-            if not idle:
-                self.state, self._idle_since, self._quiet_since = "busy", None, None
-            self._register()
             recovered = self.recover_dead()
             if recovered:
                 self.crawler.stats.inc_value("distributed/recovered", recovered)
                 self.count("requests/recovered", recovered)
+            if not idle:
+                self.state, self._idle_since, self._quiet_since = "busy", None, None
+            done = idle and self.may_exit()
+            self._register()
             self.flush()
-            if self.scheduler is not None:
+            if done:
+                self.close()
+            elif self.scheduler is not None:
                 self.scheduler.wake()
         except redis.RedisError as exc:  # the next beat tries again; a lost one only delays
             logger.warning("Worker heartbeat failed: %s", exc)
@@ -638,26 +647,51 @@ class Worker:
         return not any(pipe.execute())
 
     def spider_idle(self) -> None:
-        """Scrapy found this worker idle: exit only once the whole crawl has been quiet for
-        ``NEWSROOM_IDLE_EXIT`` seconds."""
+        """Scrapy found this worker idle: close only once :meth:`may_exit`."""
+        self.settle(idle=self.engine_idle())
+        if not self.may_exit():
+            raise DontCloseSpider
+
+    def may_exit(self) -> bool:
+        """Called while this worker's engine is idle: True once the whole crawl has been quiet
+        for ``NEWSROOM_IDLE_EXIT`` seconds (as seen at each heartbeat, and whenever the engine
+        runs its own idle check)."""
+        if self.state == "done":
+            return True
         now = time.monotonic()
         self.state = "waiting"
         if self._idle_since is None:
             self._idle_since = now
-        self.settle(idle=self.engine_idle())
         if not self.crawl_quiet():
             self._quiet_since = None
-            raise DontCloseSpider
+            return False
         if self._quiet_since is None:
             self._quiet_since = now
         if now - self._quiet_since < self.idle_exit:
-            raise DontCloseSpider
+            return False
         logger.info(
             "No request queued or in flight anywhere for %.1f s: worker %s is done",
             now - self._quiet_since,
             self.name,
         )
         self.state = "done"
+        return True
+
+    def close(self) -> None:
+        """Close this worker's spider, reason ``finished``, through the engine's public
+        ``close_spider_async`` (as Scrapy's CloseSpider extension does).
+
+        Why not leave it to the engine: an idle engine sends ``spider_idle`` again (to
+        :meth:`spider_idle`, which raised ``DontCloseSpider`` while the crawl was not yet quiet
+        long enough) only when one of its requests finishes or at its own heartbeat, every 5 s,
+        and has no public way to do so sooner; a worker would exit up to 5 s after
+        ``NEWSROOM_IDLE_EXIT`` instead of within one ``NEWSROOM_HEARTBEAT``. Called only while
+        the engine is idle (its public ``spider_is_idle``); no other ``spider_idle`` handler
+        of this project keeps a spider open.
+        """
+        closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="finished"))
+        closing.addErrback(lambda failure: logger.error("Closing %s: %s", self.name, failure))
+        self._closing = closing  # kept: an asyncio task nobody refers to may be collected
 
     # -- progress for people watching (redis-cli) --------------------------------------------
 

@@ -38,9 +38,13 @@ pytestmark = pytest.mark.redis
 
 NEWS = mirror.NEWS_PREFIX
 IGNORED = {"scraped_at", "first_seen", "last_changed"}
+#: Idle exit and heartbeat short enough for a test, long enough to mean something: a worker
+#: exits within about IDLE_EXIT + HEARTBEAT of the crawl going quiet (unit-tested above), and
+#: the idle-worker test sees one wait several times its idle exit without leaving.
+IDLE_EXIT = 0.5
 WORKER_SETTINGS = {
-    "NEWSROOM_IDLE_EXIT": "1",
-    "NEWSROOM_HEARTBEAT": "0.2",
+    "NEWSROOM_IDLE_EXIT": str(IDLE_EXIT),
+    "NEWSROOM_HEARTBEAT": "0.1",
     "CONCURRENT_REQUESTS": "8",
 }
 
@@ -176,11 +180,12 @@ def test_workers_of_one_crawl_share_its_pass(redis_url):
 
 
 class Engine:
-    """The public engine methods the worker calls: idleness, room for requests, crawl."""
+    """The public engine methods the worker calls: idleness, room for requests, crawl, close."""
 
     def __init__(self):
         self.idle = False
         self.scheduler: Any = None
+        self.closed: str | None = None
 
     def spider_is_idle(self):
         return self.idle
@@ -190,6 +195,12 @@ class Engine:
 
     def crawl(self, request):
         self.scheduler.enqueue_request(request)
+
+    def close_spider_async(self, *, reason):
+        from twisted.internet.defer import succeed
+
+        self.closed = reason
+        return succeed(None)
 
 
 def finish(request):
@@ -301,6 +312,43 @@ def test_a_worker_exits_only_once_the_whole_crawl_is_quiet(redis_url, monkeypatc
     assert client.hlen("newsroom:europol:workers") == 0
     assert client.hexists("newsroom:europol:crawl", "finished_at")
     client.close()
+
+
+def closed(scheduler) -> str | None:
+    """The reason the worker closed its (stand-in) engine with, if it did."""
+    reason: str | None = scheduler.crawler.engine.closed
+    return reason
+
+
+def test_an_idle_worker_closes_at_its_heartbeat_once_the_whole_crawl_is_quiet(
+    redis_url, monkeypatch
+):
+    """An idle engine asks its spider_idle handlers again only every 5 s: the worker's own
+    heartbeat closes it, never while a request is queued or in flight in any worker."""
+    first, spider = open_scheduler(redis_url, "w1", monkeypatch)
+    second, _ = open_scheduler(redis_url, "w2", monkeypatch)
+    patient, _ = open_scheduler(redis_url, "w3", monkeypatch, NEWSROOM_IDLE_EXIT=3600)
+    for worker in (second, patient):
+        worker.crawler.engine.idle = True
+    first.enqueue_request(article(spider, 1))
+    second.wake = lambda: None  # leave the request queued
+    second.worker.tick()
+    assert closed(second) is None  # something is queued
+    busy = first.next_request()
+    second.worker.tick()
+    assert closed(second) is None  # w1 still works on a request
+    assert second.worker.state == "waiting"
+    finish(busy)
+    first.worker.settle()
+    first.crawler.engine.idle = False  # busy workers never close themselves
+    for worker in (first, second, patient):
+        worker.worker.tick()
+    assert closed(second) == "finished"  # NEWSROOM_IDLE_EXIT=0: quiet is enough
+    assert closed(patient) is None  # quiet, but not for an hour yet
+    assert closed(first) is None
+    assert (first.worker.state, patient.worker.state) == ("busy", "waiting")
+    for worker in (first, second, patient):
+        worker.close("finished")
 
 
 def test_a_stopped_worker_gives_back_what_it_had_not_finished(redis_url, monkeypatch):
@@ -619,7 +667,8 @@ def test_an_idle_worker_waits_while_another_one_is_still_working(redis_url, serv
         deadline = time.monotonic() + 60
         while True:  # poll w2's status line in Redis, bounded by the deadline
             info = json.loads(client.hget("newsroom:europol:workers", "w2") or "{}")
-            if info.get("state") == "waiting" and info.get("waiting_seconds", 0) >= 3:
+            waited = info.get("waiting_seconds", 0)
+            if info.get("state") == "waiting" and waited >= 4 * IDLE_EXIT:
                 break
             assert w2.poll() is None, "w2 exited while w1 was still working"
             assert time.monotonic() < deadline, info
