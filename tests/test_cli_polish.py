@@ -259,3 +259,13 @@ def test_plain_scrapy_crawl_of_nothing_fails_loudly(tmp_path: Path):
     assert scrapy.returncode == 4, scrapy.stderr
     assert "scrapy crawl: exit code 4: the site could not be reached at all" in scrapy.stderr
     assert "Traceback" not in scrapy.stderr
+
+
+def test_plain_scrapy_crawl_refuses_an_unknown_argument_as_a_usage_error():
+    scrapy = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "europol", "-a", "nosucharg=1"],
+        capture_output=True, text=True, cwd=REPO, env=cli_env(), timeout=240, check=False,
+    )  # fmt: skip
+    assert scrapy.returncode == 2, scrapy.stderr
+    assert "europol has no spider argument 'nosucharg'" in scrapy.stderr + scrapy.stdout
+    assert "Traceback" not in scrapy.stderr
