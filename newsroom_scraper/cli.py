@@ -1,7 +1,7 @@
 """``newsroom-scraper``: the command line researchers and scheduled jobs use.
 
 Commands: ``crawl SITE``, ``export --redis URL --site SITE``, ``extract --site SITE FILE...``,
-``sites``, ``schema``.
+``serve-demo SITE``, ``sites``, ``schema``.
 Exit codes are listed in :data:`newsroom_scraper.report.EXIT_CODES_DOC` and in README.
 """
 
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 DATA_DIR_ENV = "NEWSROOM_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
+#: ``serve-demo``'s port, the one of README's plain-Scrapy recipe.
+DEMO_PORT = 8080
 
 
 class CliError(Exception):
@@ -159,6 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"data directory (default: ${DATA_DIR_ENV}, else ./{DEFAULT_DATA_DIR})",
     )
 
+    serve = commands.add_parser(
+        "serve-demo",
+        help="serve a site's offline sample on 127.0.0.1 (for `crawl --base-url` or "
+        "`scrapy crawl SITE -a base_url=...`) until Ctrl-C",
+    )
+    serve.add_argument("site", help="a newsroom, as listed by `newsroom-scraper sites`")
+    serve.add_argument(
+        "--port", type=int, default=DEMO_PORT, help=f"port (default {DEMO_PORT}; 0: any free one)"
+    )
+
     commands.add_parser("sites", help="list the newsrooms")
     commands.add_parser("schema", help="print the JSON Schema of an item")
     return parser
@@ -171,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "crawl": run_crawl,
         "export": run_export,
         "extract": run_extract,
+        "serve-demo": run_serve_demo,
         "sites": run_sites,
         "schema": run_schema,
     }
@@ -613,9 +626,53 @@ def export_locked(store: RedisStateStore, site: str, path: Path, url: str) -> in
 
 
 def run_extract(args: argparse.Namespace) -> int:
-    from newsroom_scraper.extract import extract_files
+    from newsroom_scraper.extract import check_page_url, extract_files
 
-    return extract_files(site_class(args.site), args.files, args.url, sys.stdout, sys.stderr)
+    spidercls = site_class(args.site)
+    try:
+        url = check_page_url(args.url) if args.url is not None else None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return extract_files(spidercls, args.files, url, sys.stdout, sys.stderr)
+
+
+# -- serve-demo -----------------------------------------------------------------------------------
+
+
+def run_serve_demo(args: argparse.Namespace) -> int:
+    """Serve ``newsroom_scraper/demo/<site>/`` on 127.0.0.1 until SIGINT or SIGTERM (exit 0)."""
+    from newsroom_scraper.mirror import MirrorServer, MirrorSite
+
+    site = site_class(args.site).name
+    folder = demo_folder(site)
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port {args.port}: expected 0 to 65535")
+    try:
+        server = MirrorServer(MirrorSite.load(folder), port=args.port)
+    except OSError as exc:
+        raise CliError(
+            f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}", EXIT_USAGE
+        ) from None
+    origin = server.origin
+    print(
+        f"Serving the offline sample of {site} ({folder}) at {origin}; Ctrl-C stops.\n"
+        f"  newsroom-scraper crawl {site} --base-url {origin} --out items.jsonl\n"
+        f"  scrapy crawl {site} -a base_url={origin} -O items.jsonl",
+        flush=True,
+    )
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.httpd.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 from typing import TYPE_CHECKING, TextIO
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse, TextResponse
@@ -20,7 +21,7 @@ from newsroom_scraper.items import dumps_record
 from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.report import EXIT_ERRORS, EXIT_OK
 
-__all__ = ["extract_files", "page_own_url", "response_for"]
+__all__ = ["check_page_url", "extract_files", "not_a_page", "page_own_url", "response_for"]
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -33,6 +34,40 @@ def response_for(body: bytes, url: str) -> TextResponse:
     if body.lstrip()[:1] in {b"{", b"["}:
         return TextResponse(url=url, body=body, encoding="utf-8")
     return HtmlResponse(url=url, body=body)
+
+
+def check_page_url(url: str) -> str:
+    """``--url``: a page's public ``http(s)://host/...`` URL; :class:`ValueError` otherwise."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"--url {url!r}: expected the page's public http(s) URL")
+    return url.strip()
+
+
+#: Bytes a text page (HTML, XML, JSON) never holds; a few in its first KB mean a binary file.
+_BINARY_BYTES = bytes(range(9)) + bytes(range(14, 32))
+
+
+def not_a_page(body: bytes, spidercls: type[NewsroomSpider]) -> tuple[str, str] | None:
+    """Why a file is not a page of ``spidercls``'s site at all, as ``(kind, reason)``: an empty
+    file, a binary file, another newsroom's page. ``None``: a text page, maybe this site's."""
+    if not body.strip():
+        return "empty_file", "the file is empty" if not body else "the file holds only white space"
+    head = body[:1024]
+    if head.count(b"\0") or sum(head.count(b) for b in _BINARY_BYTES) > len(head) // 100 + 1:
+        return "binary_file", "a binary file, not an HTML or JSON page"
+    own = page_own_url(body)
+    host = urlsplit(own).hostname if own else None
+    if host and host not in spidercls.public_hosts:
+        from newsroom_scraper.spiders import registered_sites
+
+        for name, other in registered_sites().items():
+            if name != spidercls.name and host in other.public_hosts:
+                return (
+                    "other_site",
+                    f"a page of {name} ({own}), not {spidercls.name} (use --site {name})",
+                )
+    return None
 
 
 def extract_files(
@@ -52,6 +87,11 @@ def extract_files(
                 body = gzip.decompress(body)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             err.write(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}\n")
+            failed += 1
+            continue
+        refused = not_a_page(body, spidercls)
+        if refused:
+            err.write(f"{path}: {refused[0]}: {refused[1]}\n")
             failed += 1
             continue
         page_url = context.public_url(url or page_own_url(body) or "/")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from w3lib.url import safe_url_string
@@ -107,6 +108,13 @@ class BaseUrlMiddleware:
 class PageArchiveMiddleware:
     """``--keep-pages``: keeps article responses, gzip-compressed, for ``extract`` to reprocess.
 
+    On disk, under ``<data dir>/pages/<site>/``: one ``<sha1 of the public URL>.html.gz`` per
+    article and ``index.jsonl``, one ``{"url", "file"}`` line per file written (a later line for
+    the same file replaces an earlier one). Every article page is kept as it arrives, so that a
+    page that could not be extracted can be tried again; when an item comes from another
+    response than its page (Europol's node API answering for a page shell without data), that
+    response replaces the page's file: the kept file is always what the item was read from.
+
     Scrapy's HTTP cache also stores responses, but it answers later requests from them, which
     would defeat an incremental refresh; this archive is write-only.
     """
@@ -115,6 +123,9 @@ class PageArchiveMiddleware:
         self.crawler = crawler
         self.folder = folder
         self.index: IO[str] | None = None
+        crawler.signals.connect(self.item_done, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_done, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -126,19 +137,35 @@ class PageArchiveMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 200 or request.meta.get(ROLE) not in ARTICLE_ROLES:
             return response
+        self.keep(request.meta.get(PUBLIC_URL_META, request.url), response.body)
+        return response
+
+    def item_done(self, item: Any, response: Response | None, **kwargs: Any) -> None:
+        """An item (scraped or dropped) read from a response that is not an article page."""
+        request = getattr(response, "request", None)
+        if response is None or request is None or request.meta.get(ROLE) in ARTICLE_ROLES:
+            return  # its page is kept already, by process_response
+        url = ItemAdapter(item).get("url")
+        if isinstance(url, str) and url:
+            self.keep(url, response.body)
+
+    def keep(self, public_url: str, body: bytes) -> None:
         spider = self.crawler.spider
         assert spider is not None
-        public_url = request.meta.get(PUBLIC_URL_META, request.url)
         folder = self.folder / spider.name
         folder.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha1(public_url.encode(), usedforsecurity=False).hexdigest() + ".html.gz"
-        (folder / name).write_bytes(gzip.compress(response.body, compresslevel=6))
+        (folder / name).write_bytes(gzip.compress(body, compresslevel=6))
         if self.index is None:
             self.index = (folder / "index.jsonl").open("a", encoding="utf-8")
         self.index.write(json.dumps({"url": public_url, "file": name}) + "\n")
         self.index.flush()
         self.crawler.stats.inc_value("pages/kept")
-        return response
+
+    def spider_closed(self, spider: Any) -> None:
+        if self.index is not None:
+            self.index.close()
+            self.index = None
 
 
 class CallbackErrorMiddleware:
@@ -162,6 +189,6 @@ class CallbackErrorMiddleware:
         from newsroom_scraper.report import report_error
 
         logger.error("Unexpected error processing %s", response.url, exc_info=exception)
-        reason = f"unexpected {type(exception).__name__}: {exception}"[:500]
+        reason = f"unexpected {type(exception).__name__}: {exception}"
         report_error(self.crawler, EXTRACTION, response.url, reason)
         return []

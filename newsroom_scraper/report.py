@@ -23,6 +23,7 @@ from newsroom_scraper.signals import error_reported
 from newsroom_scraper.state.shape import ShapeMonitor
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Self
 
     from scrapy.crawler import Crawler
@@ -57,13 +58,67 @@ EXIT_CODES_DOC: Final = {
     EXIT_SIGTERM: "terminated (SIGTERM)",
 }
 
+#: Longest error reason kept (summary, log, report): one readable line.
+MAX_REASON = 300
 #: Records kept for the summary and the report; counts stay exact beyond it.
 MAX_KEPT_ERRORS = 10_000
 
 
 def report_error(crawler: Crawler, kind: str, url: str, reason: str) -> None:
-    """Record one failure: counted in ``errors/<kind>``, logged and listed in the report."""
+    """Record one failure: counted in ``errors/<kind>``, logged and listed in the report.
+
+    The reason is made one line of at most :data:`MAX_REASON` characters: a summary line, a log
+    line and a report entry per error, whatever an exception's text holds."""
+    reason = " ".join(str(reason).split())
+    if len(reason) > MAX_REASON:
+        reason = reason[: MAX_REASON - 1] + "\u2026"
     crawler.signals.send_catch_log(signal=error_reported, kind=kind, url=url, reason=reason)
+
+
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+class TracebackFilter(logging.Filter):
+    """A record's traceback becomes one line, its exception's type and message: people read
+    the log (and stderr) for what failed and where; ``--log-level DEBUG`` keeps tracebacks.
+
+    Covers exceptions logged with ``exc_info`` (Scrapy's robots.txt middleware logs 80 lines for
+    one refused connection) and tracebacks already written into a message (Twisted's
+    ``Unhandled error in Deferred``, passed on to logging by Scrapy)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        message = record.getMessage()
+        if error is None and _TRACEBACK not in message:
+            return True
+        head, _, trace = message.partition(_TRACEBACK)
+        lines = [line.strip() for line in (head.splitlines() or [""])]
+        line = " ".join(part for part in lines if part)
+        cause = f"{type(error).__name__}: {error}" if error is not None else ""
+        if not cause and trace.strip():
+            cause = trace.strip().splitlines()[-1].strip()
+        if cause and str(error or cause) not in line:
+            line = f"{line} ({cause})" if line else cause
+        record.msg, record.args = line, None
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
+def quiet_tracebacks(crawler: Crawler) -> Callable[..., None]:
+    """A ``spider_opened`` receiver that puts :class:`TracebackFilter` on Scrapy's log handler
+    (installed by then for the crawl's settings) unless the log level is DEBUG."""
+
+    def install(spider: Any) -> None:
+        from scrapy.utils.log import get_scrapy_root_handler
+
+        handler = get_scrapy_root_handler()
+        level = logging.getLevelName(str(crawler.settings.get("LOG_LEVEL", "DEBUG")).upper())
+        if handler is None or not isinstance(level, int) or level <= logging.DEBUG:
+            return
+        if not any(isinstance(f, TracebackFilter) for f in handler.filters):
+            handler.addFilter(TracebackFilter())
+
+    return install
 
 
 class RunReport:
@@ -83,6 +138,9 @@ class RunReport:
         if progress is True or progress == "on" or (progress == "auto" and sys.stderr.isatty()):
             self.progress_stream = sys.stderr
         crawler.signals.connect(self.on_error, signal=error_reported)
+        # Kept here: the signal dispatcher holds its receivers by weak reference.
+        self._quiet_tracebacks = quiet_tracebacks(crawler)
+        crawler.signals.connect(self._quiet_tracebacks, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 

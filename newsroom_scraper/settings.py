@@ -16,6 +16,8 @@ from newsroom_scraper.items import FIELD_ORDER
 BOT_NAME = "newsroom_scraper"
 SPIDER_MODULES = ["newsroom_scraper.spiders"]
 NEWSPIDER_MODULE = "newsroom_scraper.spiders"
+#: ``scrapy crawl`` exits non-zero as ``newsroom-scraper crawl`` does (newsroom_scraper/commands).
+COMMANDS_MODULE = "newsroom_scraper.commands"
 
 #: Who to contact about this crawler: set NEWSROOM_CONTACT (an e-mail address or a URL).
 NEWSROOM_CONTACT = os.environ.get(

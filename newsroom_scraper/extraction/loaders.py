@@ -27,6 +27,8 @@ from newsroom_scraper.items import SCHEMA_VERSION, NewsItem, compute_content_has
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from re import Pattern
+    from typing import Self
     from zoneinfo import ZoneInfo
 
 _LANGUAGE = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]+)*$")
@@ -84,6 +86,30 @@ def merge_dicts(values: Iterable[dict[str, list[Any]]]) -> dict[str, list[Any]]:
     return merged
 
 
+#: Longest error reason a processor's failure gives (its value may be a whole page).
+MAX_REASON = 200
+
+
+def one_line(text: str, limit: int = MAX_REASON) -> str:
+    """``text`` on one line, white space collapsed, cut to ``limit`` characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
+
+
+def field_error(field_name: str | None, exc: ValueError) -> ExtractionError:
+    """The :class:`ExtractionError` of a processor that failed on ``field_name``: the field and
+    the first cause (itemloaders' own wrappers skipped), e.g. ``published: ValueError: ...``."""
+    if isinstance(exc, ExtractionError):
+        return exc
+    cause: BaseException = exc
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, ExtractionError):
+        return cause
+    reason = f"{field_name or 'item'}: cannot read the value ({type(cause).__name__}: {cause})"
+    return ExtractionError(one_line(reason), EXTRACTION)
+
+
 class NewsItemLoader(ItemLoader):
     """Loader of :class:`NewsItem`.
 
@@ -130,6 +156,41 @@ class NewsItemLoader(ItemLoader):
     def __init__(self, *args: Any, fallback_counter: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._fallback_counter = fallback_counter
+
+    # itemloaders wraps a processor's exception in ValueErrors whose text holds the value and
+    # the repr of the processor, loader context included (a ChainMap of ~600 characters). A
+    # page's error reason is read by people: the field and the first cause, on one line.
+    def add_value(
+        self,
+        field_name: str | None,
+        value: Any,
+        *processors: Callable[..., Any],
+        re: str | Pattern[str] | None = None,
+        **kw: Any,
+    ) -> Self:
+        try:
+            return super().add_value(field_name, value, *processors, re=re, **kw)
+        except ValueError as exc:
+            raise field_error(field_name, exc) from None
+
+    def replace_value(
+        self,
+        field_name: str | None,
+        value: Any,
+        *processors: Callable[..., Any],
+        re: str | Pattern[str] | None = None,
+        **kw: Any,
+    ) -> Self:
+        try:
+            return super().replace_value(field_name, value, *processors, re=re, **kw)
+        except ValueError as exc:
+            raise field_error(field_name, exc) from None
+
+    def get_output_value(self, field_name: str) -> Any:
+        try:
+            return super().get_output_value(field_name)
+        except ValueError as exc:
+            raise field_error(field_name, exc) from None
 
     def add_body(self, html: str | None) -> None:
         """Body text, clean HTML, in-body links and attachments from one parse of the HTML."""

@@ -9,12 +9,14 @@ the page's :class:`~newsroom_scraper.extraction.page.PageContext` (with its stat
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
+from scrapy.exceptions import UsageError
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsroom_scraper.errors import FETCH_FAILED, HTTP_ERROR, ExtractionError
@@ -48,6 +50,11 @@ LOOPBACK_SETTINGS: dict[str, Any] = {
 }
 
 
+#: Arguments a scheduler passes to every spider it starts (Scrapyd: ``-a _job=<job id>``).
+SCHEDULER_ARGUMENTS: tuple[str, ...] = ("_job",)
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
 class NewsroomSpider(scrapy.Spider):
     """Base of the newsroom spiders (see the module docstring)."""
 
@@ -77,6 +84,12 @@ class NewsroomSpider(scrapy.Spider):
         discovery: str | None = None,
         **kwargs: Any,
     ) -> None:
+        unknown = sorted(set(kwargs) - set(self.accepted_arguments()))
+        if unknown:
+            raise UsageError(
+                f"{self.name} has no spider argument {', '.join(map(repr, unknown))}; "
+                f"it accepts: {', '.join(self.accepted_arguments(public=True))}"
+            )
         super().__init__(*args, **kwargs)
         self.params = CrawlParams.from_arguments(
             since=since,
@@ -235,6 +248,26 @@ class NewsroomSpider(scrapy.Spider):
         """The name of the crawl's dataset (file names, state): the site's name; a site whose
         arguments name the newsroom (generic: ``start_url``) derives it from them."""
         return cls.name
+
+    @classmethod
+    def accepted_arguments(cls, public: bool = False) -> tuple[str, ...]:
+        """The spider arguments (``-a NAME=VALUE``) this newsroom accepts: the keyword
+        parameters of ``__init__`` along the class hierarchy (this base's, then each site's
+        own), so that a site declares an argument once, where it reads it. ``public=False``
+        adds what schedulers pass on their own (Scrapyd's ``_job``)."""
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            if not (isinstance(klass, type) and issubclass(klass, NewsroomSpider)):
+                continue
+            init = vars(klass).get("__init__")
+            if init is None:
+                continue
+            for parameter in inspect.signature(init).parameters.values():
+                if parameter.kind in _NAMED and parameter.name != "self":
+                    names.append(parameter.name)
+        if not public:
+            names.extend(SCHEDULER_ARGUMENTS)
+        return tuple(dict.fromkeys(names))
 
     @classmethod
     def check_arguments(cls, **arguments: Any) -> None:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
+import struct
+import zlib
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -26,6 +29,9 @@ NEWS_PREFIX = "/media-press/newsroom/news/"
 HTML = "text/html; charset=utf-8"
 JSON_TYPE = "application/json"
 REFERENCE_SLUG = "no-safe-shores-for-migrant-smugglers"
+#: The reference page's "Watch video." link: its target is not in the reference file, so the
+#: mirrors link a video page of the site (served by the demo), never a made-up YouTube id.
+REFERENCE_VIDEO = "/media-press/video/jot-mare-annual-meeting-2019"
 
 CRIME_AREAS = {
     "Migrant smuggling": "/crime-areas/migrant-smuggling",
@@ -153,7 +159,7 @@ def reference_article() -> Article:
     body = "".join(f"<p>{text}</p>\n" for text in paragraphs) + (
         '<p><a href="/cms/sites/default/files/documents/emsc_the_profits_of_smugglers.pdf" '
         'target="_blank">Download the EMSC The profits of smugglers infographic.</a></p>\n'
-        '<p><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">Watch video.</a></p>'
+        f'<p><a href="{REFERENCE_VIDEO}">Watch video.</a></p>'
     )
     return Article(
         node_id=3817,
@@ -414,6 +420,516 @@ def rss_feed(articles: list[Article], legacy_links: bool) -> bytes:
     ).encode()
 
 
+# -- the offline demo ------------------------------------------------------------------------------
+
+#: Closes the body of every demo article that is not the reference article.
+SAMPLE_NOTE = (
+    "<p><em>Sample text written for the newsroom_scraper demo. It describes no real operation "
+    "and is not a Europol publication.</em></p>"
+)
+FILES = "/cms/sites/default/files"
+DEMO_VIDEO = "/media-press/video/document-fraud-experts-meeting"
+
+
+def _sample(
+    node_id: int,
+    slug: str,
+    title: str,
+    published: int,
+    article_type: str,
+    lead: str,
+    paragraphs: list[str],
+    taxonomy: dict[str, Any],
+    embedded: bool = True,
+) -> Article:
+    """A demo article: real length and structure, its text plainly marked as sample text."""
+    body = "".join(f"<p>{text}</p>\n" if not text.startswith("<") else text + "\n"
+                   for text in paragraphs) + SAMPLE_NOTE  # fmt: skip
+    return Article(
+        node_id, slug, title, published, article_type, f"<p>{lead}</p>",
+        summary=lead, body=body, extra=taxonomy, embedded=embedded,
+    )  # fmt: skip
+
+
+def _terms(*titles: str, vocabulary: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """Taxonomy terms; with ``vocabulary``, each carries its alias, as the site's nodes do."""
+    return [{"title": t, "alias": vocabulary[t]} if vocabulary else {"title": t} for t in titles]
+
+
+def demo_articles() -> list[Article]:
+    """The demo's 14 articles, newest first: sample articles written for the demo, of the length
+    and structure of real ones, each marked as sample text in its body (the last paragraph). The
+    first is modelled on the reference article (``shared/reference/``); one is served only by the
+    node API (its page shell has no data), as some pages of the live site are."""
+    law = _terms("Law Enforcement", "General Public", "Press/Journalists")
+    day = 86_400
+    base = 1_704_063_600  # 2023-12-31 23:00 UTC: 1 January in The Hague
+    samples = [
+        _sample(
+            9101, "criminal-network-smuggling-migrants-in-lorries-dismantled",
+            "Criminal network smuggling migrants in lorries dismantled",
+            base + 120 * day + 9 * 3_600, "Press Release",
+            "Twelve suspects were arrested in a joint action against a network that hid migrants "
+            "in lorries crossing the Balkans.",
+            [
+                "Law enforcement authorities from four countries, supported by Europol, have "
+                "dismantled a criminal network that smuggled migrants across the Western Balkans "
+                "and into the European Union hidden in the cargo areas of lorries. On the action "
+                "day, officers searched 21 houses and arrested twelve suspects, among them the "
+                "two alleged leaders of the network.",
+                "The investigation started a year ago, after a lorry carrying 37 migrants was "
+                "stopped at a border crossing. The migrants had travelled for more than 20 hours "
+                "without ventilation or water, locked behind pallets of building materials. "
+                "Investigators established that the network charged between &euro;4&nbsp;000 and "
+                "&euro;7&nbsp;000 per person for the journey.",
+                "Europol supported the investigation from the start. Its analysts cross-checked "
+                "the information exchanged by the countries involved and identified links to "
+                "other cases, and an expert was deployed to the field on the action day to "
+                "cross-check new data against Europol's databases in real time.",
+                "The suspects are believed to have smuggled at least 600 people over the past "
+                "two years. Seized during the searches were cash, vehicles, mobile phones and "
+                "false documents, which are now being examined.",
+                f'<p><a href="{FILES}/documents/migrant_smuggling_routes_2024.pdf">Download the '
+                "factsheet on migrant smuggling routes.</a></p>",
+            ],
+            {"crimeAreas": _terms("Migrant smuggling", vocabulary=CRIME_AREAS),
+             "targetGroups": law,
+             "entities": _terms("European Centre Against Migrant Smuggling - ECAMS"),
+             "supportServices": _terms("Operational coordination", "Information exchange")},
+        ),
+        _sample(
+            9102, "europe%E2%80%99s-largest-cocaine-seizure-of-the-year",
+            "Europe’s largest cocaine seizure of the year at two container ports",
+            base + 112 * day + 14 * 3_600, "News",
+            "Customs and police seized 9.5 tonnes of cocaine hidden in banana shipments at two "
+            "European ports.",
+            [
+                "Customs and police authorities have seized 9.5 tonnes of cocaine concealed in "
+                "shipments of bananas arriving at two European container ports. It is the largest "
+                "single seizure of cocaine in Europe this year.",
+                "The drugs were found in 14 containers that had been shipped from South America. "
+                "Scanners flagged unusual densities in the cargo, and a search revealed bricks of "
+                "cocaine packed between the boxes of fruit. Seven people, including two port "
+                "workers suspected of helping to remove the drugs from the terminals, were "
+                "arrested.",
+                "Europol coordinated the exchange of information between the authorities "
+                "involved and analysed the shipping data, which led investigators to a second "
+                "consignment sent by the same exporter a week later.",
+                "Cocaine trafficking through Europe's ports remains one of the main sources of "
+                "income for organised crime groups, which rely on corrupt insiders to take the "
+                "drugs out of the ports unnoticed.",
+                f'<p><img src="{FILES}/images/cocaine_seizure_containers.png" '
+                'alt="Bricks of cocaine found among banana boxes"></p>',
+            ],
+            {"crimeAreas": _terms("Cocaine", "Drug trafficking", vocabulary=CRIME_AREAS),
+             "targetGroups": law,
+             "supportServices": _terms("Information exchange")},
+        ),
+        _sample(
+            9103, "ransomware-affiliates/servers-taken-down",
+            "Ransomware affiliates arrested and their servers taken down",
+            base + 104 * day + 10 * 3_600, "Press Release",
+            "Five affiliates of a ransomware service were arrested and 30 servers taken offline.",
+            [
+                "An international operation supported by Europol's European Cybercrime Centre "
+                "(EC3) has led to the arrest of five suspected affiliates of a ransomware service "
+                "that attacked hundreds of companies, hospitals and public bodies in Europe.",
+                "The affiliates rented the ransomware from its developers and used it to encrypt "
+                "the networks of their victims, demanding payment in cryptocurrency for the "
+                "decryption keys. Investigators estimate that the group received ransom payments "
+                "worth more than &euro;20 million.",
+                "During the action week, 30 servers used to run the attacks and to leak stolen "
+                "data were taken offline. Decryption keys recovered from the servers will be "
+                "made available to victims through the "
+                '<a href="https://www.nomoreransom.org/">No More Ransom</a> portal.',
+                "EC3 hosted an operational centre during the action days, where investigators "
+                "from the countries involved analysed seized data in real time, and provided "
+                "forensic support to the national teams.",
+            ],
+            {"crimeAreas": [{"title": "Cybercrime"}],
+             "targetGroups": _terms("Law Enforcement", "General Public", "Academia"),
+             "entities": [{"title": "European Cybercrime Centre - EC3"}],
+             "supportServices": _terms("Forensics", vocabulary=SERVICES)},
+        ),
+        _sample(
+            9104, "%E2%82%AC30-million-investment-fraud-call-centres-raided",
+            "€30 million investment fraud: call centres raided in three countries",
+            base + 96 * day + 8 * 3_600, "Press Release",
+            "A network that sold fake cryptocurrency investments by telephone is believed to "
+            "have defrauded 3 000 victims.",
+            [
+                "Police and judicial authorities in three countries have raided four call centres "
+                "used by a criminal network to sell fake investments in cryptocurrencies. Eleven "
+                "suspects were arrested and bank accounts holding &euro;2.3 million were frozen.",
+                "The call centre employees contacted victims found through online advertisements "
+                "and persuaded them to invest small sums on a professional-looking trading "
+                "platform. The platform showed invented profits, and victims were pressed to "
+                "invest ever larger amounts, which they could never withdraw.",
+                "The money was laundered through a chain of companies and accounts in several "
+                "countries before being converted into cryptocurrency. Europol traced the flows "
+                "of money and supported the countries involved with financial analysis.",
+                "Victims who believe they have been targeted by such schemes are encouraged to "
+                "report it to their national police.",
+            ],
+            {"crimeAreas": _terms("Money laundering", vocabulary=CRIME_AREAS),
+             "targetGroups": _terms("General Public", "Law Enforcement"),
+             "supportServices": _terms("Information exchange")},
+        ),
+        _sample(
+            9105, "report-online-fraud-schemes-2024",
+            "New report maps the online fraud schemes hitting Europe",
+            base + 88 * day + 11 * 3_600, "News",
+            "A new report describes the most common online fraud schemes and how criminals "
+            "share the work behind them.",
+            [
+                "Europol has published a report on the online fraud schemes that cause the most "
+                "damage to citizens and businesses in the European Union. It draws on the "
+                "information that Member States and partners shared with Europol over the past "
+                "two years.",
+                "The report describes investment fraud, fraud with fake online shops, phishing "
+                "and so-called CEO fraud, where criminals impersonate a company's management to "
+                "order urgent payments. It shows how criminal services are bought and sold: one "
+                "group writes the fake websites, another runs the call centres, a third launders "
+                "the proceeds.",
+                "The report also lists the warning signs that citizens can look out for, such as "
+                "unexpected contact by people offering high returns, pressure to act quickly and "
+                "requests to install remote access software.",
+                f'<p><a href="{FILES}/documents/online_fraud_schemes_report.pdf">Download the '
+                "report (PDF).</a></p>",
+            ],
+            {"crimeAreas": [{"title": "Cybercrime"}],
+             "targetGroups": _terms("General Public", "Academia", "Researcher", "Press/Journalists"),
+             "downloads": [{"title": "Online fraud schemes: executive summary",
+                            "url": f"{FILES}/documents/online_fraud_schemes_summary.pdf"}]},
+            embedded=False,  # read through /cms/api/node, as some live pages are
+        ),
+        _sample(
+            9106, "money-mule-action-1800-mules-identified",
+            "Money mule action: 1 800 money mules identified",
+            base + 80 * day + 9 * 3_600, "Press Release",
+            "Banks and police worked together for three months to find people who let criminals "
+            "use their accounts.",
+            [
+                "Law enforcement authorities from 25 countries, working with banks and "
+                "financial institutions, have identified 1 800 money mules in a three-month "
+                "action coordinated by Europol. 420 people were arrested.",
+                "Money mules receive stolen money into their bank accounts and pass it on, "
+                "keeping a small share. Many are recruited through social media with offers of "
+                "easy money, and few realise that they take part in money laundering, a crime "
+                "that can lead to a prison sentence and a lasting criminal record.",
+                "Banks reported 7 000 suspicious transactions during the action, which helped "
+                "investigators trace the proceeds of online fraud and phishing back to the "
+                "criminal networks behind them.",
+                "An awareness campaign accompanies the action, to warn young people about the "
+                "consequences of letting others use their bank account.",
+            ],
+            {"crimeAreas": _terms("Money laundering", vocabulary=CRIME_AREAS),
+             "targetGroups": _terms("General Public", "Students", "Law Enforcement"),
+             "supportServices": _terms("Operational coordination")},
+        ),
+        _sample(
+            9107, "joint-action-days-against-labour-exploitation",
+            "Joint action days against trafficking for labour exploitation",
+            base + 72 * day + 15 * 3_600, "News",
+            "Inspections of farms, building sites and factories found 240 possible victims of "
+            "trafficking in human beings.",
+            [
+                "During a week of joint action days, police, labour inspectors and border guards "
+                "from 20 countries inspected farms, building sites, car washes and factories to "
+                "detect trafficking in human beings for labour exploitation.",
+                "The inspections identified 240 possible victims, who were offered support and "
+                "protection. Many of them worked long hours for little or no pay, lived in "
+                "overcrowded housing provided by their employers and had their identity "
+                "documents taken away.",
+                "Forty-two suspects were arrested. Investigations were opened into employers and "
+                "recruitment agencies suspected of using false promises of work to bring victims "
+                "to Europe.",
+                "Europol supported the action days by exchanging information between the "
+                "countries involved and checking data against its databases.",
+            ],
+            {"crimeAreas": _terms("Trafficking in human beings", vocabulary=CRIME_AREAS),
+             "targetGroups": law,
+             "supportServices": _terms("Information exchange")},
+        ),
+        _sample(
+            9108, "illegal-cigarette-factory-dismantled",
+            "Illegal cigarette factory dismantled in an industrial warehouse",
+            base + 64 * day + 10 * 3_600, "Press Release",
+            "The factory could produce 8 million cigarettes a week for the black market.",
+            [
+                "Police and customs officers have dismantled an illegal cigarette factory hidden "
+                "in an industrial warehouse. The factory could produce up to 8 million "
+                "cigarettes a week, which were sold on the black market in several countries.",
+                "Seventeen workers were found living on site in poor conditions. Investigators "
+                "believe they were brought from abroad to work in the factory and were not "
+                "allowed to leave it.",
+                "Officers seized the production line, 12 tonnes of tobacco and 4 million "
+                "counterfeit cigarettes bearing the brands of well-known manufacturers. Six "
+                "suspects were arrested.",
+                "The loss of tax revenue caused by the factory is estimated at &euro;18 million a "
+                "year. Europol supported the investigation with analysis and information "
+                "exchange.",
+            ],
+            {"crimeAreas": [{"title": "Excise fraud"}],
+             "targetGroups": law,
+             "supportServices": _terms("Information exchange")},
+        ),
+        _sample(
+            9109, "conference-on-drug-markets-in-europe",
+            "Experts meet at Europol to discuss the changing drug markets",
+            base + 56 * day + 13 * 3_600, "News",
+            "Two hundred experts discussed synthetic drugs, cocaine trafficking and the "
+            "violence linked to drug markets.",
+            [
+                "Around two hundred experts from law enforcement, academia and international "
+                "organisations met at Europol's headquarters in The Hague for a two-day "
+                "conference on the drug markets in Europe.",
+                "The participants discussed the growing production of synthetic drugs in Europe, "
+                "the record quantities of cocaine entering through the ports, and the violence "
+                "that competition between criminal networks brings to European cities.",
+                "Researchers presented the results of studies on waste water analysis, which "
+                "shows how drug use changes from one city to another, and on the use of "
+                "encrypted communication by drug traffickers.",
+                "The conference ended with recommendations on how to improve the exchange of "
+                "information between countries and with private companies, such as shipping "
+                "lines and chemical manufacturers.",
+                f'<p><a href="{FILES}/documents/drug_markets_conference_programme.pdf">Conference '
+                "programme (PDF)</a></p>",
+            ],
+            {"crimeAreas": _terms("Drug trafficking", vocabulary=CRIME_AREAS),
+             "targetGroups": _terms("Law Enforcement", "Academia", "Researcher", "Professor"),
+             "supportServices": _terms("Information exchange")},
+        ),
+        _sample(
+            9110, "phishing-gang-targeting-bank-customers-arrested",
+            "Phishing gang that targeted bank customers arrested",
+            base + 48 * day + 8 * 3_600, "Press Release",
+            "The gang sent text messages posing as banks and emptied the accounts of "
+            "hundreds of victims.",
+            [
+                "Nine members of a criminal group that stole money from bank customers with "
+                "fake text messages have been arrested in a joint operation supported by "
+                "Europol.",
+                "The group sent text messages that appeared to come from banks, asking customers "
+                "to confirm a payment through a link. The link led to a copy of the bank's "
+                "website, where victims entered their login details. Members of the group then "
+                "called the victims, posing as bank employees, to obtain the codes needed to "
+                "approve transfers.",
+                "More than 600 victims lost a total of &euro;3 million. The money was moved "
+                "through accounts opened with stolen identities and withdrawn in cash.",
+                "Europol's European Cybercrime Centre supported the investigation with "
+                "analysis and hosted meetings between the investigators of the countries "
+                "involved.",
+            ],
+            {"crimeAreas": [{"title": "Cybercrime"}],
+             "targetGroups": _terms("General Public", "Law Enforcement"),
+             "entities": [{"title": "European Cybercrime Centre - EC3"}]},
+        ),
+        _sample(
+            9111, "illegal-waste-shipments-stopped",
+            "Illegal shipments of waste stopped at ports and borders",
+            base + 40 * day + 9 * 3_600, "News",
+            "Inspections found 3 000 tonnes of waste declared as second-hand goods.",
+            [
+                "Environmental inspectors, customs and police in 18 countries have stopped "
+                "illegal shipments of waste during a month of coordinated checks at ports, "
+                "border crossings and waste treatment plants.",
+                "The inspections found more than 3 000 tonnes of waste, mostly old electronics, "
+                "car parts and plastic, declared as second-hand goods in order to export it "
+                "cheaply to countries outside the European Union, where it would have been "
+                "dumped or burnt.",
+                "Thirty-five companies are under investigation. Waste trafficking is a low-risk, "
+                "high-profit crime that harms the environment and public health, and criminal "
+                "networks increasingly use legal businesses to hide it.",
+                "Europol supported the checks with information exchange and analysis.",
+            ],
+            {"crimeAreas": [{"title": "Environmental crime"}],
+             "targetGroups": law,
+             "supportServices": _terms("Information exchange")},
+        ),
+        _sample(
+            9112, "firearms-trafficking-network-dismantled",
+            "Firearms trafficking network dismantled",
+            base + 32 * day + 7 * 3_600, "Press Release",
+            "Investigators seized 150 firearms that had been converted from alarm pistols.",
+            [
+                "A criminal network that converted alarm and blank-firing pistols into lethal "
+                "firearms and sold them to other criminals has been dismantled by police in two "
+                "countries, supported by Europol.",
+                "Officers searched workshops where the weapons were converted and seized 150 "
+                "firearms, 20 000 rounds of ammunition and the tools used for the conversions. "
+                "Eight suspects were arrested.",
+                "Converted weapons are cheap and hard to trace, and several of those sold by the "
+                "network have been linked to shootings between criminal groups.",
+                "Europol supported the investigation by exchanging information, analysing data "
+                "on the weapons seized and tracing their origin.",
+            ],
+            {"crimeAreas": [{"title": "Illicit firearms trafficking"}],
+             "targetGroups": law,
+             "supportServices": _terms("Forensics", vocabulary=SERVICES)},
+        ),
+        _sample(
+            9113, "counterfeit-medicines-seized-in-global-operation",
+            "Counterfeit medicines seized in a global operation",
+            base + 24 * day + 12 * 3_600, "Press Release",
+            "Police, customs and health regulators seized 2 million doses of counterfeit and "
+            "illegal medicines.",
+            [
+                "A global operation against the online sale of counterfeit and illegal medicines "
+                "has led to the seizure of 2 million doses and the closure of 1 300 websites.",
+                "The seized products included:",
+                "<ul><li>counterfeit slimming pills</li><li>unlicensed painkillers</li>"
+                "<li>fake antibiotics containing no active ingredient</li></ul>",
+                "Many of the products were sold as cheap alternatives to prescription medicines. "
+                "Tests showed that some contained no active ingredient at all, and others "
+                "contained dangerous substances.",
+                "Europol coordinated the European part of the operation and supported the "
+                "exchange of information between police, customs and health regulators.",
+                f'<p><a href="{FILES}/documents/counterfeit_medicines_factsheet.pdf">Factsheet '
+                "(PDF)</a></p>",
+                f'<p><img src="{FILES}/images/counterfeit_medicines.png" alt="Seized pills"></p>',
+            ],
+            {"crimeAreas": [{"title": "Intellectual property crime"}],
+             "targetGroups": _terms("General Public", "Law Enforcement"),
+             "relatedCountries": _terms("Spain", "Italy", "Portugal"),
+             "supportServices": _terms("Operational coordination")},
+        ),
+    ]  # fmt: skip
+    return link_chain(sorted([_forensics_meeting(), *samples], key=lambda a: a.published,
+                             reverse=True))  # fmt: skip
+
+
+def _forensics_meeting() -> Article:
+    """The demo's longest article, built as the reference article is (eight paragraphs, partner
+    links, a document and a video, the four taxonomy blocks with eight target groups); its text
+    is sample text too: the reference article's text is Europol's, whose terms allow private
+    use only, and the demo ships in the package."""
+    return _sample(
+        9100, "forensic-experts-share-methods-against-document-fraud",
+        "Forensic experts share methods against document fraud",
+        1_700_569_800, "Press Release",  # 2023-11-21 12:30 UTC
+        "False and forged travel documents were the focus of a two-day meeting of forensic "
+        "document experts at Europol",
+        [
+            "Criminal networks that smuggle migrants or traffic human beings depend on false "
+            "documents to move people across borders. On 20 and 21 November, Europol hosted "
+            "forensic document experts from EU Member States, partner countries and "
+            "international organisations to share the methods they use to detect them.",
+            "The experts discussed the latest techniques used by forgers, from altered "
+            "photographs to blank documents stolen from issuing offices, and the equipment and "
+            "training that border guards need to recognise "
+            '<a href="/crime-areas/migrant-smuggling">document fraud linked to migrant '
+            "smuggling</a>.",
+            "A national forensic laboratory presented an examination of 400 false passports "
+            "seized in a single investigation. The documents had been printed with the same "
+            "equipment, which allowed investigators to link cases in several countries to one "
+            "print shop.",
+            "Document fraud is a service that criminal networks sell to each other. Prices for "
+            "a forged passport range from a few hundred euro for a crude copy to several "
+            "thousand for a genuine document obtained by fraud. Sharing images and forensic "
+            "findings helps authorities recognise documents from the same source wherever "
+            "they are found.",
+            "Particular attention was paid to cooperation with the countries where many of the "
+            "documents are produced. The "
+            '<a href="https://www.unodc.org/">United Nations Office on Drugs and Crime</a> '
+            "presented its programmes to support border authorities in those countries.",
+            "Experts from a regional training centre shared their experience of training "
+            "border guards to check documents at busy crossings with little equipment.",
+            '<a href="https://frontex.europa.eu/">Frontex</a>, '
+            '<a href="https://www.eurojust.europa.eu/">Eurojust</a> and '
+            '<a href="https://www.interpol.int/">Interpol</a> explained how their databases '
+            "and networks of experts can support national investigations.",
+            "Participants were also updated on the work of Europol's forensic experts and on "
+            "the support that Europol's European Centre Against Migrant Smuggling offers to "
+            "investigations.",
+            f'<p><a href="{FILES}/documents/document_fraud_infographic.pdf" target="_blank">'
+            "Download the document fraud infographic.</a></p>",
+            f'<p><a href="{DEMO_VIDEO}">Watch video.</a></p>',
+        ],
+        {"crimeAreas": _terms("Migrant smuggling", vocabulary=CRIME_AREAS),
+         "targetGroups": _terms(*TARGET_GROUPS),
+         "entities": _terms("European Centre Against Migrant Smuggling - ECAMS"),
+         "supportServices": _terms("Forensics", "Information exchange")},
+    )  # fmt: skip
+
+
+def attachment_paths(articles: list[Article]) -> list[str]:
+    """Paths of the site's files and videos that the articles link (the demo serves them)."""
+    found: set[str] = set()
+    for article in articles:
+        text = article.body + json.dumps(article.extra)
+        found.update(re.findall(r'(?:href|src|url)"?[=:] ?"(/[^"]+)"', text))
+    return sorted(p for p in found if p.startswith((FILES, "/media-press/video/")))
+
+
+def sample_pdf(title: str) -> bytes:
+    """A one-page PDF saying it is a sample file of the demo (a valid PDF, 0.6 KB)."""
+    text = f"{title}: sample file of the newsroom_scraper demo".replace("(", "").replace(")", "")
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def sample_png(width: int = 64, height: int = 40) -> bytes:
+    """A small grey PNG image (the demo's stand-in for a photo)."""
+    raw = b"".join(b"\x00" + b"\x9a\x9a\x9a" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def video_page(path: str) -> bytes:
+    name = escape(path.rsplit("/", 1)[-1].replace("-", " "))
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Video: {name} | '
+        f"Europol</title></head><body><h1>Video: {name}</h1><p>Sample page of the "
+        "newsroom_scraper demo: the video itself is not included.</p></body></html>"
+    ).encode()
+
+
 def demo_site() -> MirrorSite:
-    """The offline demo sample (``python -m tests.mirrors.make_demo``): small menus."""
-    return build_site(default_articles(), app_padding_kb=1)
+    """The offline demo sample (``python -m tests.mirrors.make_demo``): :func:`demo_articles`,
+    small menus, and every file, image and video page they link."""
+    articles = demo_articles()
+    site = build_site(articles, app_padding_kb=1)
+    for path in attachment_paths(articles):
+        title = path.rsplit("/", 1)[-1]
+        if path.endswith(".pdf"):
+            site.add(path, Page(body=sample_pdf(title), content_type="application/pdf"))
+        elif path.endswith(".png"):
+            site.add(path, Page(body=sample_png(), content_type="image/png"))
+        else:
+            site.add(path, Page(body=video_page(path)))
+    return site

@@ -46,7 +46,14 @@ def save(site: MirrorSite, folder: Path) -> None:
 
 
 def _extension(content_type: str) -> str:
-    for marker, extension in (("json", ".json"), ("xml", ".xml"), ("html", ".html")):
+    known = (
+        ("json", ".json"),
+        ("xml", ".xml"),
+        ("html", ".html"),
+        ("pdf", ".pdf"),
+        ("png", ".png"),
+    )
+    for marker, extension in known:
         if marker in content_type:
             return extension
     return ".bin"

@@ -1,0 +1,57 @@
+"""``scrapy crawl SITE``, exiting as ``newsroom-scraper crawl`` does.
+
+Scrapy's own ``crawl`` command exits 0 whatever happened, unless the crawl could not start: a
+crawl of a site that never answered, or whose pages could not be read, would look like success
+to a scheduler, with an empty file. This command is Scrapy's, plus the exit code of the run's
+:class:`~newsroom_scraper.report.RunReport` (1: errors above the threshold, 4: the site could not
+be reached at all; README, "Exit codes") and one line on stderr saying why. Scrapy looks commands
+up in ``COMMANDS_MODULE`` after its own, so this one replaces ``crawl`` in the project. Spider
+arguments are checked first: a bad one is a usage error (exit 2), as with ``newsroom-scraper``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+
+from newsroom_scraper.report import EXIT_CODES_DOC, EXIT_OK, EXIT_UNREACHABLE, RunReport
+
+if TYPE_CHECKING:
+    import argparse
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+
+class Command(ScrapyCrawlCommand):
+    def __init__(self) -> None:
+        super().__init__()
+        self.crawler: Crawler | None = None
+
+    def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
+        self.crawler = super()._create_crawler(spidercls)
+        return self.crawler
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) == 1 and self.crawler_process is not None:
+            # Bad spider arguments: a usage error (exit 2, one message), not a traceback.
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+            check = getattr(spidercls, "check_arguments", None)
+            if check is not None:
+                check(**opts.spargs)
+        super().run(args, opts)
+        if self.exitcode or self.crawler is None or self.crawler.spider is None:
+            return  # the crawl did not start (Scrapy has said why and set exit code 1)
+        report = RunReport.of(self.crawler)
+        if report is None or report.close_reason is None:
+            return
+        code = report.exit_code()
+        if code == EXIT_OK:
+            return
+        self.exitcode = code
+        why = EXIT_CODES_DOC.get(code, "unknown")
+        if code == EXIT_UNREACHABLE:
+            why += f": {report.connection_failure()}"
+        print(f"scrapy crawl: exit code {code}: {why}", file=sys.stderr)
