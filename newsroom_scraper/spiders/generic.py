@@ -252,9 +252,10 @@ class GenericSpider(NewsroomSpider):
         **kwargs: Any,
     ) -> None:
         given = start_url or type(self).start_url
-        if given:
-            kwargs.setdefault("name", dataset_name(given))
         super().__init__(*args, **kwargs)
+        if given and type(self).name == GenericSpider.name:
+            # The dataset of a generic crawl is named after its host (a preset keeps its name).
+            self.name = dataset_name(given)
         self.start_page = parse_start_url(given or DEMO_ORIGIN + "/")
         parts = urlsplit(self.start_page)
         host = (parts.hostname or "").lower()
@@ -499,6 +500,3 @@ class Preset(GenericSpider):
 
     name = ""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("name", type(self).name)
-        super().__init__(*args, **kwargs)
