@@ -31,6 +31,10 @@ def arrow_schema() -> pa.Schema:
     def struct(*fields: tuple[str, bool]) -> pa.DataType:
         return pa.struct([pa.field(name, pa.string(), nullable=null) for name, null in fields])
 
+    def list_of(kind: pa.DataType) -> pa.DataType:
+        # "element": the Parquet standard's name for a list's values (what pyarrow reads back)
+        return pa.list_(pa.field("element", kind))
+
     timestamp = pa.timestamp("us", tz="UTC")
     return pa.schema(
         [
@@ -44,23 +48,23 @@ def arrow_schema() -> pa.Schema:
             pa.field("published_date", pa.date32(), nullable=False),
             pa.field("content_type", pa.string(), nullable=False),
             pa.field("lead", pa.string()),
-            pa.field("key_points", pa.list_(pa.string()), nullable=False),
+            pa.field("key_points", list_of(pa.string()), nullable=False),
             pa.field("body", pa.string(), nullable=False),
             pa.field("body_html", pa.string(), nullable=False),
-            pa.field("links", pa.list_(struct(("text", False), ("url", False))), nullable=False),
+            pa.field("links", list_of(struct(("text", False), ("url", False))), nullable=False),
             pa.field(
                 "attachments",
-                pa.list_(struct(("kind", False), ("title", True), ("url", False))),
+                list_of(struct(("kind", False), ("title", True), ("url", False))),
                 nullable=False,
             ),
             pa.field(
                 "taxonomy",
-                pa.list_(struct(("vocabulary", False), ("label", False), ("url", True))),
+                list_of(struct(("vocabulary", False), ("label", False), ("url", True))),
                 nullable=False,
             ),
             pa.field(
                 "related",
-                pa.list_(struct(("kind", False), ("id", False), ("url", True))),
+                list_of(struct(("kind", False), ("id", False), ("url", True))),
                 nullable=False,
             ),
             pa.field("language", pa.string(), nullable=False),
