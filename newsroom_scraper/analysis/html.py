@@ -11,6 +11,7 @@ and no network request at all.
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import UTC, date, datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -169,7 +170,10 @@ class Charts:
         self.count += 1
         style: Any = {**STYLE, "axes.prop_cycle": cycler(color=PALETTE)}
         style["svg.hashsalt"] = f"newsroom-chart-{self.count}"
-        with mpl.rc_context(style):
+        with mpl.rc_context(style), warnings.catch_warnings():
+            # A script DejaVu Sans lacks (CJK...) is drawn as boxes in a chart, not worth a
+            # warning per glyph: the tables of the page show every label as text.
+            warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
             figure = draw(*args)
             buffer = io.StringIO()
             figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
