@@ -5,9 +5,9 @@
 The dataset is generated in the shape `crawl` leaves in a data directory (`<site>.jsonl`, every
 item field plus the bookkeeping fields), Europol-like: four fixed vocabularies plus occasional
 extra ones, bodies of 150 to 900 words in paragraphs, links, attachments. Each candidate runs in
-its own child process (so that its peak RSS, ``ru_maxrss``, is its own): wall time and peak RSS,
-median of ``--repeat`` runs. The candidates write the same table (the schema of
-``newsroom_scraper/schema/news_item.parquet.md``), which is checked after each run.
+its own child process (so that its peak RSS, ``VmHWM``, is its own): wall time, CPU time (user +
+system, all threads) and peak RSS, medians of ``--repeat`` runs. The candidates write the same
+table (the schema of ``newsroom_scraper/schema/news_item.parquet.md``), checked after each run.
 
 - ``pyarrow``: the JSON Lines parsed with orjson, converted in batches of 2,000 records into Arrow
   record batches and streamed to a ``pyarrow.parquet.ParquetWriter`` (what the package ships).
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import resource
 import statistics
@@ -314,11 +315,17 @@ CANDIDATES = {
 }
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process, all its threads (DuckDB runs several)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(name: str, source: Path, out: Path) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     CANDIDATES[name](source, out)
-    wall = time.perf_counter() - started
-    print(orjson.dumps({"wall": wall, "peak_mb": peak_mb()}).decode())
+    wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    print(orjson.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak_mb()}).decode())
 
 
 def peak_mb() -> float:
@@ -388,8 +395,9 @@ def main() -> int:
         size = source.stat().st_size / 1e6
         print(f"dataset: {options.articles} articles, {size:.1f} MB of JSON Lines")
         print(f"python + orjson + the package, nothing done: peak RSS {baseline_mb():.1f} MB")
-        print("| what | wall (median, min-max) | peak RSS (median) | output |")
-        print("| --- | ---: | ---: | ---: |")
+        print(f"load average before: {os.getloadavg()[0]:.1f}")
+        print("| what | wall (median, min-max) | CPU (median) | peak RSS (median) | output |")
+        print("| --- | ---: | ---: | ---: | ---: |")
         for name in options.only or list(CANDIDATES):
             suffix = {"parquet": ".parquet", "csv": ".csv", "stats": ".json", "html": ".html"}
             out = folder / f"out-{name.replace('/', '-')}{suffix[name.split('/')[0]]}"
@@ -397,10 +405,12 @@ def main() -> int:
             if name.startswith("parquet"):
                 check_parquet(out, options.articles)
             walls = [run["wall"] for run in runs]
+            cpu = statistics.median(run["cpu"] for run in runs)
             peak = statistics.median(run["peak_mb"] for run in runs)
             print(
                 f"| {name} | {statistics.median(walls):.2f} s ({min(walls):.2f}-{max(walls):.2f})"
-                f" | {peak:.0f} MB | {out.stat().st_size / 1e6:.1f} MB |"
+                f" | {cpu:.2f} s | {peak:.0f} MB | {out.stat().st_size / 1e6:.1f} MB |",
+                flush=True,
             )
     return 0
 
