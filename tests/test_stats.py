@@ -201,6 +201,12 @@ def test_html_report_of_edge_datasets(tmp_path: Path) -> None:
     assert titles == ["Articles per month", "Field coverage", "Incremental history",
                       "Newest articles"]  # fmt: skip
     assert "No run report" in page.text_content()
+    (tmp_path / "europol.jsonl").write_text("", encoding="utf-8")
+    page = report(tmp_path, tmp_path / "empty.html")
+    assert [h.text for h in page.xpath("//section/h2")] == ["Incremental history"]
+    assert stats("europol", "--data-dir", str(tmp_path)).stdout.startswith(
+        "europol: 0 articles (0 removed)"
+    )
 
 
 def test_html_report_needs_the_extra(

@@ -107,11 +107,7 @@ def render_report(profile: Profile, reports: list[dict[str, Any]], source_name: 
         "charts": {
             "per_month": charts.svg(per_month_chart, profile) if profile.articles else None,
             "labels": charts.svg(labels_chart, profile) if profile.labels_per_month else None,
-            "labels_period": "year"
-            if len(_months(*_known_months(profile))) > 36
-            else "month"
-            if profile.labels_per_month
-            else None,
+            "labels_period": "year" if _by_year(profile) else "month",
             "coverage": charts.svg(coverage_chart, profile) if profile.articles else None,
             "history": charts.svg(history_chart, runs) if runs else None,
         },
@@ -261,14 +257,16 @@ def _known_months(profile: Profile) -> tuple[str, str]:
     return months[0], months[-1]
 
 
+def _by_year(profile: Profile) -> bool:
+    """Labels over time: per year when the dataset spans more than three years, else per month."""
+    return bool(profile.first_date) and len(_months(*_known_months(profile))) > 36
+
+
 def labels_chart(profile: Profile) -> Figure:
     """The top labels of each vocabulary over time: per year, or per month for short spans."""
-    first, last = _known_months(profile)
-    months = _months(first, last)
-    by_year = len(months) > 36
+    months = _months(*_known_months(profile))
+    by_year = _by_year(profile)
     periods = sorted({m[:4] for m in months}) if by_year else months
-    if by_year:
-        periods = [str(y) for y in range(int(periods[0]), int(periods[-1]) + 1)]
     vocabularies = sorted(
         (v for v, labels in profile.labels.items() if labels),
         key=lambda v: -profile.present[f"taxonomy.{v}"],
