@@ -34,6 +34,8 @@ MAX_CONTENT_TYPES = 7
 MAX_VOCABULARIES = 6
 #: Runs drawn in the incremental history (the newest).
 MAX_RUNS = 60
+#: Characters of a label shown in a chart's legend (the tables show them whole).
+LEGEND_LABEL = 44
 
 PALETTE = [
     "#4e79a7",
@@ -247,7 +249,7 @@ def per_month_chart(profile: Profile) -> Figure:
     _date_axis(ax, maxticks=12)
     _integer_axis(ax)
     ax.set_ylabel("articles")
-    ax.margins(x=0.01)
+    ax.margins(x=0.02)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure
 
@@ -283,28 +285,32 @@ def labels_chart(profile: Profile) -> Figure:
             for (v, name, month), count in profile.labels_per_month.items():
                 if v == vocabulary and name == label:
                     counts[periods.index(month[:4] if by_year else month)] += count
-            ax.plot(x, counts, label=_shorten(label), color=PALETTE[rank], linewidth=1.6,
-                    marker="o" if len(periods) <= 24 else None, markersize=3)  # fmt: skip
+            marker = "o" if len(periods) <= 24 else None
+            ax.plot(x, counts, label=_shorten(label, LEGEND_LABEL), color=PALETTE[rank],
+                    linewidth=1.6, marker=marker, markersize=3)  # fmt: skip
         ax.set_title(vocabulary.replace("_", " "))
         _date_axis(ax, maxticks=8)
         _integer_axis(ax)
         ax.set_ylim(bottom=0)
         ax.margins(x=0.02)
+        # Below the plot (never over a line), no wider than it: two columns of short labels,
+        # else one (labels are cut at LEGEND_LABEL characters).
+        labels = [str(line.get_label()) for line in ax.get_lines()]
         ax.legend(
             loc="upper left",
             bbox_to_anchor=(0.0, -0.14),
             fontsize=7.5,
-            ncols=2,
+            ncols=2 if max(len(label) for label in labels) <= LEGEND_LABEL // 2 else 1,
             handlelength=1.2,
             columnspacing=1.0,
-        )  # fmt: skip  (below: never over a line)
+        )
     for index in range(len(vocabularies), rows * columns):
         axes[index // columns][index % columns].set_visible(False)
     figure.tight_layout(h_pad=1.0, w_pad=3.0)
     return figure
 
 
-def _shorten(label: str, limit: int = 40) -> str:
+def _shorten(label: str, limit: int) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
