@@ -144,7 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="export a dataset as Parquet, CSV or JSON Lines (--format, --out); with --redis, "
         "write <data dir>/<site>.jsonl from the Redis of a distributed crawl",
     )
-    export.add_argument("--redis", metavar="URL", help="redis://host:6379/0")
+    export.add_argument(
+        "--redis",
+        metavar="URL",
+        help="write <data dir>/<site>.jsonl from this Redis (redis://host:6379/0) instead",
+    )
     export.add_argument("--site", required=True)
     export.add_argument(
         "--data-dir",
