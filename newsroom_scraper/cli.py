@@ -1,6 +1,7 @@
 """``newsroom-scraper``: the command line researchers and scheduled jobs use.
 
-Commands: ``crawl SITE``, ``export --redis URL --site SITE``, ``extract --site SITE FILE...``,
+Commands: ``crawl SITE``, ``export --redis URL --site SITE``, ``export --site SITE --format F
+--out FILE``, ``stats SITE [--json | --html FILE]``, ``extract --site SITE FILE...``,
 ``serve-demo SITE``, ``sites``, ``schema``.
 Exit codes are listed in :data:`newsroom_scraper.report.EXIT_CODES_DOC` and in README.
 """
@@ -151,14 +152,45 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
     export = commands.add_parser(
-        "export", help="write <data dir>/<site>.jsonl from the Redis of a distributed crawl"
+        "export",
+        help="export a dataset as Parquet, CSV or JSON Lines (--format, --out); with --redis, "
+        "write <data dir>/<site>.jsonl from the Redis of a distributed crawl",
     )
-    export.add_argument("--redis", required=True, metavar="URL", help="redis://host:6379/0")
+    export.add_argument(
+        "--redis",
+        metavar="URL",
+        help="write <data dir>/<site>.jsonl from this Redis (redis://host:6379/0) instead",
+    )
     export.add_argument("--site", required=True)
     export.add_argument(
         "--data-dir",
         type=Path,
         help=f"data directory (default: ${DATA_DIR_ENV}, else ./{DEFAULT_DATA_DIR})",
+    )
+    export.add_argument(
+        "--format",
+        choices=["parquet", "csv", "jsonl"],
+        help="parquet: typed columns (needs the analysis extra); csv: one row per article, for "
+        "spreadsheets; jsonl: the dataset as it stands",
+    )
+    export.add_argument("--out", type=Path, metavar="FILE", help="the file to write")
+
+    stats = commands.add_parser(
+        "stats", help="what a dataset holds: a summary, --json, or an HTML report with charts"
+    )
+    stats.add_argument("site", help="a newsroom, as listed by `newsroom-scraper sites`")
+    stats.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"data directory (default: ${DATA_DIR_ENV}, else ./{DEFAULT_DATA_DIR})",
+    )
+    stats_output = stats.add_mutually_exclusive_group()
+    stats_output.add_argument("--json", action="store_true", help="print the summary as JSON")
+    stats_output.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="write a self-contained HTML report with charts (needs the analysis extra)",
     )
 
     serve = commands.add_parser(
@@ -182,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "crawl": run_crawl,
         "export": run_export,
+        "stats": run_stats,
         "extract": run_extract,
         "serve-demo": run_serve_demo,
         "sites": run_sites,
@@ -588,9 +621,14 @@ def print_summary(summary: dict[str, Any], report: Any, out: Path, code: int) ->
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """``<data dir>/<site>.jsonl`` from Redis, under the data directory's lock (exit 3 if held)."""
+    """``<data dir>/<site>.jsonl`` from Redis, under the data directory's lock (exit 3 if held);
+    without ``--redis``, the dataset in another format (:func:`run_export_file`)."""
     from newsroom_scraper.state.lock import DataDirLock, DataDirLockedError
 
+    if not args.redis:
+        return run_export_file(args)
+    if args.format or args.out:
+        raise CliError("--format and --out export the local dataset: drop --redis")
     site = site_class(args.site).name
     folder = data_dir(args.data_dir)
     path = folder / f"{site}.jsonl"
@@ -620,6 +658,62 @@ def export_locked(store: RedisStateStore, site: str, path: Path, url: str) -> in
             file=sys.stderr,
         )
     return export_dataset(store, site, path)
+
+
+# -- export --format, stats -----------------------------------------------------------------------
+
+
+def run_export_file(args: argparse.Namespace) -> int:
+    """``export --site SITE --format F --out FILE``: the dataset as Parquet, CSV or JSON Lines."""
+    from newsroom_scraper.analysis import MissingExtraError
+    from newsroom_scraper.analysis.dataset import DatasetError, dataset_file
+    from newsroom_scraper.analysis.export import export
+
+    if not args.format or not args.out:
+        raise CliError("export needs --format parquet|csv|jsonl and --out FILE (or --redis URL)")
+    source = dataset_file(data_dir(args.data_dir), site_class(args.site).name)
+    if args.out.resolve() == source.resolve():
+        raise CliError(f"--out {args.out}: that is the dataset itself")
+    try:
+        count = export(source, args.out, args.format)
+    except MissingExtraError as exc:
+        raise CliError(str(exc)) from None
+    except DatasetError as exc:
+        raise CliError(str(exc), code=EXIT_ERRORS) from None
+    except OSError as exc:
+        raise CliError(f"{args.out}: {exc.strerror or exc}", code=EXIT_ERRORS) from None
+    print(f"Exported {count} articles from {source} to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """``stats SITE``: a summary of the dataset on stdout, as JSON, or as an HTML report."""
+    from newsroom_scraper.analysis import MissingExtraError
+    from newsroom_scraper.analysis.dataset import DatasetError, dataset_file, runs_folder
+    from newsroom_scraper.analysis.stats import dataset_stats, format_summary
+
+    site = site_class(args.site).name
+    folder = data_dir(args.data_dir)
+    source = dataset_file(folder, site)
+    try:
+        if args.html:
+            from newsroom_scraper.analysis.html import write_html_report
+
+            write_html_report(source, runs_folder(folder, site), args.html)
+            print(f"Report of {source} written to {args.html}", file=sys.stderr)
+            return EXIT_OK
+        data = dataset_stats(source, runs_folder(folder, site))
+    except MissingExtraError as exc:
+        raise CliError(str(exc)) from None
+    except DatasetError as exc:
+        raise CliError(str(exc), code=EXIT_ERRORS) from None
+    except OSError as exc:
+        raise CliError(f"{args.html}: {exc.strerror or exc}", code=EXIT_ERRORS) from None
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(format_summary(data, source))
+    return EXIT_OK
 
 
 # -- extract --------------------------------------------------------------------------------------

@@ -499,4 +499,3 @@ class Preset(GenericSpider):
     """
 
     name = ""
-
