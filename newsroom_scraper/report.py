@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
@@ -19,7 +20,7 @@ from scrapy import signals
 from twisted.internet import task
 
 from newsroom_scraper.errors import ErrorRecord
-from newsroom_scraper.signals import error_reported
+from newsroom_scraper.signals import error_reported, output_write_failed
 
 if TYPE_CHECKING:
     from typing import Self
@@ -37,6 +38,7 @@ EXIT_LOCKED: Final = 3
 EXIT_UNREACHABLE: Final = 4
 EXIT_SIGINT: Final = 130
 EXIT_SIGTERM: Final = 143
+EXIT_WRITE_FAILED: Final = 6
 
 EXIT_CODES_DOC: Final = {
     EXIT_OK: "success",
@@ -47,6 +49,8 @@ EXIT_CODES_DOC: Final = {
     EXIT_UNREACHABLE: "the site could not be reached at all",
     EXIT_SIGINT: "interrupted (SIGINT / Ctrl-C)",
     EXIT_SIGTERM: "terminated (SIGTERM)",
+    EXIT_WRITE_FAILED: "the output could not be written (dataset, --out file or run report: "
+    "disk full, read-only, no permission); the previous file is kept as it was",
 }
 
 #: Records kept for the summary and the report; counts stay exact beyond it.
@@ -58,6 +62,43 @@ def report_error(crawler: Crawler, kind: str, url: str, reason: str) -> None:
     crawler.signals.send_catch_log(signal=error_reported, kind=kind, url=url, reason=reason)
 
 
+def describe_failure(exc: BaseException) -> str:
+    """An OS or SQLite error in one line, without the file name (the caller names the path):
+    ``[Errno 28] No space left on device``, ``database or disk is full``."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def report_write_failure(crawler: Crawler, path: Path | str, exc: BaseException) -> None:
+    """A file of the run's output could not be written: the run must not say "success"."""
+    logger.debug("Cannot write %s", path, exc_info=exc)  # the traceback, at DEBUG only
+    crawler.signals.send_catch_log(
+        signal=output_write_failed, path=str(path), reason=describe_failure(exc)
+    )
+
+
+def close_spider_soon(crawler: Crawler, reason: str) -> None:
+    """Ask the engine to close the spider (from a pipeline, where ``CloseSpider`` cannot be
+    raised), e.g. once nothing more can be written."""
+    from scrapy.utils.defer import deferred_from_coro
+
+    if crawler.engine is not None and crawler.engine.spider is not None:
+        closing = deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
+        closing.addErrback(lambda failure: logger.debug("Closing the spider: %s", failure.value))
+
+
+@dataclass(frozen=True, slots=True)
+class WriteFailure:
+    """A file that could not be written, and the OS error."""
+
+    path: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
 class RunReport:
     """Collects the run's errors, draws the progress line and decides the exit code."""
 
@@ -67,6 +108,8 @@ class RunReport:
         self.errors: list[ErrorRecord] = []
         self.error_counts: Counter[str] = Counter()
         self.first_fetch_failure: str | None = None
+        #: Files that could not be written, with the OS error (dataset, state, --out file).
+        self.write_failures: list[WriteFailure] = []
         self.close_reason: str | None = None
         self.started = time.monotonic()
         self.progress_stream: TextIO | None = None
@@ -75,6 +118,7 @@ class RunReport:
         if progress is True or progress == "on" or (progress == "auto" and sys.stderr.isatty()):
             self.progress_stream = sys.stderr
         crawler.signals.connect(self.on_error, signal=error_reported)
+        crawler.signals.connect(self.on_write_failed, signal=output_write_failed)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -99,6 +143,14 @@ class RunReport:
         if kind == "fetch_failed" and self.first_fetch_failure is None:
             self.first_fetch_failure = f"{url}: {reason}"
         logger.error("%s: %s (%s)", kind, url, reason)
+
+    def on_write_failed(self, path: str, reason: str) -> None:
+        self.write_failures.append(WriteFailure(path, reason))
+        self.stats.inc_value("output/write_failed")
+        # The command line's summary says it on the console; a log file (or a plain
+        # `scrapy crawl`) must say it too.
+        console = self.crawler.settings.getbool("NEWSROOM_SUMMARY_ON_CONSOLE")
+        logger.log(logging.INFO if console else logging.ERROR, "Cannot write %s: %s", path, reason)
 
     def spider_opened(self, spider: Any) -> None:
         self.started = time.monotonic()
@@ -134,7 +186,10 @@ class RunReport:
         self.progress_stream.flush()
 
     def exit_code(self, threshold: int | None = None) -> int:
-        """0, 1 (errors above the threshold), 4 (nothing reachable) or 130/143 (stopped)."""
+        """0, 1 (errors above the threshold), 4 (nothing reachable), 6 (output not written) or
+        130/143 (stopped)."""
+        if self.write_failures:
+            return EXIT_WRITE_FAILED
         if threshold is None:
             threshold = self.crawler.settings.getint("NEWSROOM_ERROR_THRESHOLD", 0)
         reason = self.close_reason or ""
@@ -178,6 +233,13 @@ class RunReport:
             "pages": stats.get("response_received_count", 0),
             "requests": stats.get("downloader/request_count", 0),
             "items": stats.get("item_scraped_count", 0),
+            "dataset": {
+                change: stats.get(f"dataset/{change}", 0)
+                for change in ("new", "updated", "unchanged", "removed")
+            },
+            "output": stats.get("output/file"),
+            "output_items": stats.get("output/items"),
+            "write_failures": [record.as_dict() for record in self.write_failures],
             "dropped": stats.get("item_dropped_count", 0),
             "errors": dict(sorted(self.error_counts.items())),
             "discovery": {k: v for k, v in sorted(stats.items()) if k.startswith("discovery/")},
