@@ -770,8 +770,9 @@ def written_lines(
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """``<data dir>/<site>.jsonl`` from Redis, under the data directory's lock (exit 3 if held)."""
-    from newsroom_scraper.state.lock import DataDirLock, DataDirLockedError
+    """``<data dir>/<site>.jsonl`` from Redis, under the data directory's lock (exit 3 if held;
+    6 if it cannot be written)."""
+    from newsroom_scraper.state.lock import LOCK_FILE, DataDirLock, DataDirLockedError
 
     site = site_class(args.site).name
     folder = data_dir(args.data_dir)
@@ -782,6 +783,11 @@ def run_export(args: argparse.Namespace) -> int:
             count = export_locked(store, site, path, args.redis)
     except DataDirLockedError as exc:
         raise CliError(str(exc), code=EXIT_LOCKED) from None
+    except OSError as exc:  # the lock or the dataset: a full disk, a read-only file system
+        failed = exc.filename if exc.filename and LOCK_FILE in str(exc.filename) else path
+        raise CliError(
+            f"cannot write {failed}: {describe_failure(exc)}", EXIT_WRITE_FAILED
+        ) from None
     finally:
         store.close()
     print(f"Exported {count} {site} articles to {path}", file=sys.stderr)
