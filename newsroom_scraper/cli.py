@@ -9,16 +9,21 @@ Exit codes are listed in :data:`newsroom_scraper.report.EXIT_CODES_DOC` and in R
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from newsroom_scraper import __version__
 from newsroom_scraper.report import (
     EXIT_CODES_DOC,
     EXIT_ERRORS,
@@ -27,6 +32,9 @@ from newsroom_scraper.report import (
     EXIT_SIGINT,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
+    EXIT_WRITE_FAILED,
+    WriteFailure,
+    describe_failure,
 )
 
 if TYPE_CHECKING:
@@ -73,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsroom-scraper",
         description="Crawl the newsrooms of public institutions into JSON Lines datasets.",
-        epilog="exit codes: " + "; ".join(f"{c} {d}" for c, d in EXIT_CODES_DOC.items()),
+        epilog="exit codes: " + "; ".join(f"{c} {d}" for c, d in sorted(EXIT_CODES_DOC.items())),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     crawl = commands.add_parser("crawl", help="crawl a newsroom into a JSON Lines dataset")
@@ -83,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a newsroom, as listed by `newsroom-scraper sites`, or the URL of any newsroom's "
         "listing page (the generic site, dataset generic-<host>)",
     )
-    crawl.add_argument("--out", type=Path, help="write exactly this run's items to FILE")
+    crawl.add_argument(
+        "--out", type=Path, help="write exactly this run's items to FILE (-: standard output)"
+    )
     crawl.add_argument(
         "--data-dir",
         type=Path,
@@ -330,9 +341,17 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
     settings = project_settings(args.settings)
     settings.set("LOG_LEVEL", args.log_level or ("INFO" if args.log_file else "WARNING"), "cmdline")
     if args.log_file:
-        Path(args.log_file).parent.mkdir(parents=True, exist_ok=True)
+        check_log_file(Path(args.log_file))
         settings.set("LOG_FILE", args.log_file, priority="cmdline")
+    # Without a log file the log is on the console, above the summary: the summary names a
+    # failed write, the log need not say it a second time.
+    settings.set("NEWSROOM_SUMMARY_ON_CONSOLE", not args.log_file, priority="cmdline")
     folder = data_dir(args.data_dir) / ("demo" if args.demo else "")
+    # Before any request (and before --demo starts its server): paths that cannot be written.
+    if args.out is None:
+        check_directory(folder, f"cannot use the data directory {folder}")
+    elif str(args.out) != STDOUT:
+        check_output_file(args.out)
     from newsroom_scraper.state.runs import new_run_id
 
     run_id = new_run_id()
@@ -368,6 +387,42 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
         redis=args.redis,
         dataset=dataset,
     )
+
+
+STDOUT = "-"  # --out -: the items go to standard output
+
+
+def check_directory(folder: Path, what: str) -> None:
+    """Create ``folder`` if needed and write (then remove) a file in it; :class:`CliError` (exit 2)
+    saying ``what``, with the OS error, when it cannot be done: a read-only file system, a path
+    under /proc, a parent that is a regular file, an immutable directory. Trying is the only
+    reliable test (``os.access`` knows no read-only mount or immutable flag, and root passes it)."""
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".newsroom-probe-", dir=folder)
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as exc:
+        raise CliError(f"{what}: {describe_failure(exc)}") from None
+
+
+def check_output_file(out: Path) -> None:
+    """``--out FILE``: not a directory, in a directory this run can write to."""
+    if out.is_dir():
+        error = IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        raise CliError(f"cannot write --out {out}: {describe_failure(error)}")
+    check_directory(out.parent, f"cannot write --out {out}")
+
+
+def check_log_file(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise CliError(f"cannot write --log-file {path}: {describe_failure(exc)}") from None
 
 
 def plan_worker(
@@ -428,15 +483,22 @@ def run_crawl(args: argparse.Namespace) -> int:
     plan = plan_crawl(args)
     if plan.data_dir is None or plan.redis:
         return crawl_plan(plan)  # no dataset written: no lock (workers of one crawl run together)
+    lock = DataDirLock(plan.data_dir)
     try:
-        with DataDirLock(plan.data_dir):
-            return crawl_plan(plan)
+        lock.acquire()
     except DataDirLockedError as exc:
         raise CliError(str(exc), code=EXIT_LOCKED) from None
+    except OSError as exc:
+        raise CliError(f"cannot lock {lock.path}: {describe_failure(exc)}") from None
+    try:
+        return crawl_plan(plan)
+    finally:
+        lock.release()
 
 
 def crawl_plan(plan: CrawlPlan) -> int:
     from newsroom_scraper.mirror import MirrorServer, MirrorSite
+    from newsroom_scraper.state.runs import run_files
 
     site = plan.spidercls.name
     server = None
@@ -449,9 +511,19 @@ def crawl_plan(plan: CrawlPlan) -> int:
     finally:
         if server is not None:
             server.stop()
-    code = finish(outcome, plan.spidercls, plan.arguments, plan.output)
+    code = exit_code(outcome)
+    report_path: Path | None = None
     if plan.data_dir is not None and outcome.report is not None:
-        write_run_report(plan.data_dir, plan.dataset or site, plan.run_id, outcome, code)
+        report_path = run_files(plan.data_dir, plan.dataset or site, plan.run_id)[1]
+        try:
+            write_run_report(report_path, plan.dataset or site, plan.run_id, outcome, code)
+        except OSError as exc:
+            outcome.report.write_failures.append(
+                WriteFailure(str(report_path), describe_failure(exc))
+            )
+            report_path = None
+            code = EXIT_WRITE_FAILED
+    finish(outcome, plan, code, report_path)
     if plan.redis:
         print(
             f"Items: in Redis; `newsroom-scraper export --redis URL --site {site}` writes the "
@@ -461,12 +533,9 @@ def crawl_plan(plan: CrawlPlan) -> int:
     return code
 
 
-def write_run_report(
-    folder: Path, site: str, run_id: str, outcome: CrawlOutcome, code: int
-) -> Path:
+def write_run_report(path: Path, site: str, run_id: str, outcome: CrawlOutcome, code: int) -> None:
     """``runs/<site>/<run id>.report.json``: what the run did, for people and monitoring."""
     from newsroom_scraper.state.files import atomic_write_lines
-    from newsroom_scraper.state.runs import run_files
 
     report = outcome.report
     stats = report.stats.get_stats()
@@ -478,17 +547,14 @@ def write_run_report(
         "exit_status": EXIT_CODES_DOC.get(code, "unknown"),
         "close_reason": summary["close_reason"],
         "interrupted_by_signal": outcome.signum,
+        "forced_stop": outcome.forced,
         "duration_seconds": summary["duration_seconds"],
         "pages": summary["pages"],
         "requests": summary["requests"],
-        "items": {
-            "new": stats.get("dataset/new", 0),
-            "updated": stats.get("dataset/updated", 0),
-            "unchanged": stats.get("dataset/unchanged", 0),
-            "removed": stats.get("dataset/removed", 0),
-            "dropped": summary["dropped"],
-        },
+        "items": {**summary["dataset"], "dropped": summary["dropped"]},
         "dataset_articles": stats.get("dataset/articles"),
+        "output": summary["output"],
+        "write_failures": summary["write_failures"],
         "discovery": summary["discovery"],
         "lookback": stats.get("incremental/lookback"),
         "full": stats.get("incremental/full"),
@@ -500,45 +566,79 @@ def write_run_report(
         },
         **report.shape_document(),
     }
-    _, path = run_files(folder, site, run_id)
     text = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
     atomic_write_lines(path, [text.encode("utf-8")])
-    return path
 
 
 class CrawlOutcome:
     """What the CLI needs after the reactor stopped."""
 
-    def __init__(self, report: Any, signum: int | None) -> None:
+    def __init__(
+        self,
+        report: Any,
+        signum: int | None,
+        forced: bool = False,
+        failure: BaseException | None = None,
+    ) -> None:
         self.report = report
         self.signum = signum
+        self.forced = forced  # a second signal stopped the reactor: the spider never closed
+        self.failure = failure  # the crawl could not start (or died): what was raised
 
 
 def crawl_in_process(
     spidercls: type[NewsroomSpider], settings: Settings, arguments: dict[str, str]
 ) -> CrawlOutcome:
-    """Run one crawl in this process. SIGINT or SIGTERM stops it gracefully (the spider closes
-    with reason ``shutdown``, the dataset is written), a second one forces the reactor to stop;
-    the signal is kept for the exit code (130/143)."""
+    """Run one crawl in this process. SIGINT or SIGTERM stops it gracefully (the requests in
+    flight are finished, the spider closes with reason ``shutdown``, the dataset is written), a
+    second one forces the reactor to stop; each says at once, on stderr, what it does. The
+    signal is kept for the exit code (130/143)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.ossignal import install_shutdown_handlers, signal_names
 
     from newsroom_scraper.report import RunReport
 
     received: list[int] = []
+    forced: list[int] = []
+    failures: list[BaseException] = []
     log = logging.getLogger(__name__)
+
+    def say(text: str) -> None:
+        # From a signal handler: one write(2) on the descriptor, never the buffered stream
+        # (the handler may interrupt a write to it).
+        with contextlib.suppress(OSError, ValueError):
+            os.write(sys.stderr.fileno(), text.encode("utf-8", "replace"))
+
+    def in_flight() -> int:
+        # The downloader's public set of requests being downloaded (what Scrapy's own
+        # engine status reports as len(engine.downloader.active)).
+        downloader = getattr(crawler.engine, "downloader", None)
+        return len(getattr(downloader, "active", ()))
+
+    def again(signum: int) -> str:
+        return "press Ctrl-C again" if signum == signal.SIGINT else "send it again"
 
     def force(signum: int, _frame: Any) -> None:
         install_shutdown_handlers(signal.SIG_IGN)
+        forced.append(signum)
+        say(
+            f"{signal_names[signum]} again: stopping now; the requests in flight are dropped "
+            "and nothing more is written\n"
+        )
         message = "Received %s twice, forcing an unclean shutdown"
         reactor.callFromThread(log.info, message, signal_names[signum])
         reactor.callFromThread(stop_reactor)
 
     def graceful(signum: int, _frame: Any) -> None:
-        # In a signal handler: record, re-arm, hand everything else to the reactor thread
-        # (logging here could interrupt a write to the same stream).
+        # In a signal handler: record, re-arm, say what happens, hand the rest to the reactor.
         received.append(signum)
         install_shutdown_handlers(force)
+        count = in_flight()
+        say(
+            f"{signal_names[signum]}: stopping; finishing {count} "
+            f"request{'' if count == 1 else 's'} in flight, then writing what was crawled; "
+            f"{again(signum)} to stop now\n"
+        )
         message = "Received %s, shutting down gracefully. Send again to force"
         reactor.callFromThread(log.info, message, signal_names[signum])
         reactor.callFromThread(process.stop)  # then join() stops the reactor
@@ -547,9 +647,14 @@ def crawl_in_process(
         if reactor.running:
             reactor.stop()
 
+    def failed(failure: Any) -> None:
+        # Kept for the summary's one line (instead of Twisted's "Unhandled error in Deferred").
+        failures.append(failure.value)
+        log.debug("The crawl failed", exc_info=failure.value)
+
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
-    process.crawl(crawler, **arguments)
+    process.crawl(crawler, **arguments).addErrback(failed)
     from twisted.internet import reactor as installed  # the one the crawler installed
 
     reactor: Any = installed  # typed as its zope interfaces, whose methods have no self
@@ -558,29 +663,61 @@ def crawl_in_process(
     # run with installSignalHandlers) are replaced by these once the reactor runs.
     reactor.callWhenRunning(install_shutdown_handlers, graceful)
     process.start(install_signal_handlers=False)
-    return CrawlOutcome(RunReport.of(crawler), received[0] if received else None)
+    report = RunReport.of(crawler) if crawler.extensions is not None else None
+    return CrawlOutcome(
+        report,
+        received[0] if received else None,
+        forced=bool(forced),
+        failure=failures[0] if failures else None,
+    )
 
 
-def finish(
-    outcome: CrawlOutcome, spidercls: type[NewsroomSpider], arguments: dict[str, str], out: Path
-) -> int:
-    """Print the summary; return the exit code."""
+#: OS errors that mean "this file system will not take the output" (not a bug of ours).
+WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EIO}
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    import sqlite3
+
+    if isinstance(exc, OSError):
+        return exc.errno in WRITE_ERRNOS
+    return isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and any(
+        word in str(exc) for word in ("full", "readonly", "read-only", "disk I/O")
+    )
+
+
+def exit_code(outcome: CrawlOutcome) -> int:
+    """6 when the output could not be written (whatever else happened), else the signal's
+    130/143, else what the report says (0, 1, 4)."""
     report = outcome.report
+    if report is not None and report.write_failures:
+        return EXIT_WRITE_FAILED
+    if outcome.failure is not None:
+        return EXIT_WRITE_FAILED if is_write_failure(outcome.failure) else EXIT_ERRORS
     if report is None:
-        print("newsroom-scraper: error: the crawl did not start", file=sys.stderr)
         return EXIT_ERRORS
     if outcome.signum is not None:
-        code = (
+        return (
             128 + outcome.signum
             if outcome.signum in {signal.SIGINT, signal.SIGTERM}
             else EXIT_SIGINT
         )
-    else:
-        code = report.exit_code()
-    summary = report.summary()
-    print_summary(summary, report, out, code)
+    code: int = report.exit_code()
+    return code
+
+
+def finish(outcome: CrawlOutcome, plan: CrawlPlan, code: int, report_path: Path | None) -> None:
+    """Print the summary (and the one line of a crawl that could not start or reach its site)."""
+    report = outcome.report
+    if outcome.failure is not None:
+        print(f"newsroom-scraper: error: {failure_line(outcome.failure, plan)}", file=sys.stderr)
+        return
+    if report is None:
+        print("newsroom-scraper: error: the crawl did not start", file=sys.stderr)
+        return
+    print_summary(outcome, plan, code, report_path)
     if code == EXIT_UNREACHABLE:
-        origin = arguments.get("base_url") or spidercls.public_origin
+        origin = plan.arguments.get("base_url") or plan.spidercls.public_origin
         host = urlsplit(origin).netloc
         failure = report.connection_failure()
         print(
@@ -588,14 +725,61 @@ def finish(
             "no network? try --demo for the offline sample",
             file=sys.stderr,
         )
-    return code
 
 
-def print_summary(summary: dict[str, Any], report: Any, out: Path, code: int) -> None:
+def failure_line(exc: BaseException, plan: CrawlPlan) -> str:
+    """A crawl that could not start, in one line naming the file when it is known."""
+    import sqlite3
+
+    from newsroom_scraper.state.store import STATE_FILE
+
+    path: Path | str | None = None
+    if isinstance(exc, OSError):
+        path = exc.filename
+    elif isinstance(exc, sqlite3.Error) and plan.data_dir is not None:
+        path = plan.data_dir / STATE_FILE
+    if path is not None and is_write_failure(exc):
+        reason = describe_failure(exc)
+        if isinstance(exc, sqlite3.Error):
+            # SQLite gives no OS error ("disk I/O error" when its shared-memory file cannot
+            # grow): add what the file system says when it is full.
+            with contextlib.suppress(OSError):
+                free = shutil.disk_usage(Path(path).parent).free
+                if free < 1 << 20:
+                    reason += f" (no space left on device: {free} bytes free)"
+        return f"cannot write {path}: {reason}"
+    where = f" ({path})" if path is not None else ""
+    return f"the crawl could not start{where}: {type(exc).__name__}: {describe_failure(exc)}"
+
+
+def output_label(path: str) -> str:
+    return "standard output" if path == STDOUT else path
+
+
+#: How a close reason reads in the summary's first line (others as Scrapy names them).
+CLOSE_REASONS = {
+    "shutdown": "interrupted",
+    "write_failed": "stopped (a write failed)",
+    "closespider_itemcount": "finished (--limit reached)",
+}
+
+
+def print_summary(
+    outcome: CrawlOutcome, plan: CrawlPlan, code: int, report_path: Path | None
+) -> None:
+    report = outcome.report
+    summary = report.summary()
+    reason = summary["close_reason"]
+    if reason is None:
+        state = "stopped at once" if outcome.forced else "stopped before it finished"
+    else:
+        state = CLOSE_REASONS.get(reason, reason)
     lines = [
-        f"Crawl {summary['close_reason']}: {summary['items']} items from {summary['pages']} pages "
+        f"Crawl {state}: {summary['items']} items from {summary['pages']} pages "
         f"({summary['requests']} requests) in {summary['duration_seconds']:.1f}s",
     ]
+    if plan.data_dir is not None:
+        lines.append("Dataset: " + ", ".join(f"{n} {k}" for k, n in summary["dataset"].items()))
     discovery = ", ".join(
         f"{k.removeprefix('discovery/')}={v}" for k, v in summary["discovery"].items()
     )
@@ -603,27 +787,59 @@ def print_summary(summary: dict[str, Any], report: Any, out: Path, code: int) ->
         lines.append(f"Discovery: {discovery}")
     if summary["dropped"]:
         lines.append(f"Dropped items: {summary['dropped']}")
-    if summary["errors"]:
-        lines.append(
-            "Errors: " + ", ".join(f"{kind} {count}" for kind, count in summary["errors"].items())
-        )
-        for record in report.errors[:10]:
-            lines.append(f"  {record.kind}: {record.url} ({record.reason})")
-        if len(report.errors) > 10:
-            lines.append(f"  ... {len(report.errors) - 10} more in the log")
+    lines += error_lines(summary, report)
     lines.extend(report.shape_lines())
-    lines.append(f"Output: {out}")
+    lines += written_lines(summary, report, outcome, plan)
+    if report_path is not None:
+        lines.append(f"Report: {report_path}")
     lines.append(f"Exit code {code}: {EXIT_CODES_DOC.get(code, 'unknown')}")
     print("\n".join(lines), file=sys.stderr)
+
+
+def error_lines(summary: dict[str, Any], report: Any) -> list[str]:
+    if not summary["errors"]:
+        return []
+    lines = ["Errors: " + ", ".join(f"{kind} {count}" for kind, count in summary["errors"].items())]
+    lines += [f"  {record.kind}: {record.url} ({record.reason})" for record in report.errors[:10]]
+    if len(report.errors) > 10:
+        lines.append(f"  ... {len(report.errors) - 10} more in the log")
+    return lines
+
+
+def written_lines(
+    summary: dict[str, Any], report: Any, outcome: CrawlOutcome, plan: CrawlPlan
+) -> list[str]:
+    """What was not written (the first failure with its OS error, then the others by name),
+    and what was (``Output:``, only then)."""
+    lines = []
+    for number, failure in enumerate(report.write_failures):
+        if number == 0:
+            lines.append(f"Not written: {output_label(failure.path)}: {failure.reason}")
+        else:
+            lines.append(f"Also not written: {output_label(failure.path)}")
+    dataset_mode = plan.data_dir is not None and not plan.redis
+    if report.write_failures and dataset_mode:
+        lines.append("The previous dataset is kept as it was; the next run rewrites it")
+    if outcome.forced:
+        kept = "the dataset was not rewritten" if dataset_mode else "nothing was written"
+        lines.append(f"Stopped at once: the requests in flight were dropped; {kept}")
+    if summary["output"]:
+        kind = "items" if plan.data_dir is None else "articles"
+        if plan.redis:
+            kind = "items: this worker's run file"
+        output = output_label(summary["output"])
+        lines.append(f"Output: {output} ({summary['output_items']} {kind})")
+    return lines
 
 
 # -- export ---------------------------------------------------------------------------------------
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """``<data dir>/<site>.jsonl`` from Redis, under the data directory's lock (exit 3 if held);
-    without ``--redis``, the dataset in another format (:func:`run_export_file`)."""
-    from newsroom_scraper.state.lock import DataDirLock, DataDirLockedError
+    """``<data dir>/<site>.jsonl`` from Redis, under the data directory's lock (exit 3 if held;
+    6 if it cannot be written); without ``--redis``, the dataset in another format
+    (:func:`run_export_file`)."""
+    from newsroom_scraper.state.lock import LOCK_FILE, DataDirLock, DataDirLockedError
 
     if not args.redis:
         return run_export_file(args)
@@ -638,6 +854,11 @@ def run_export(args: argparse.Namespace) -> int:
             count = export_locked(store, site, path, args.redis)
     except DataDirLockedError as exc:
         raise CliError(str(exc), code=EXIT_LOCKED) from None
+    except OSError as exc:  # the lock or the dataset: a full disk, a read-only file system
+        failed = exc.filename if exc.filename and LOCK_FILE in str(exc.filename) else path
+        raise CliError(
+            f"cannot write {failed}: {describe_failure(exc)}", EXIT_WRITE_FAILED
+        ) from None
     finally:
         store.close()
     print(f"Exported {count} {site} articles to {path}", file=sys.stderr)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
+import sys
+import tempfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -15,7 +18,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newsroom_scraper.errors import INVALID_ITEM
-from newsroom_scraper.report import report_error
+from newsroom_scraper.report import close_spider_soon, report_error, report_write_failure
 from newsroom_scraper.state.files import SortedSpool
 
 if TYPE_CHECKING:
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SCHEMA_RESOURCE = "news_item.schema.json"
+#: ``NEWSROOM_OUTPUT`` (``--out``) meaning standard output.
+STDOUT = "-"
 
 
 @cache
@@ -124,16 +129,22 @@ class DeduplicationPipeline:
 
 
 class JsonLinesPipeline:
-    """Writes the crawl's items to ``NEWSROOM_OUTPUT``: JSON Lines, newest first, atomically.
+    """Writes the crawl's items to ``NEWSROOM_OUTPUT``: JSON Lines, newest first, atomically
+    (``-``: to standard output, once the crawl is over).
 
     Scrapy's feed exports write in arrival order and straight into the target file; a dataset
-    must be sorted and must never be seen half-written, hence this pipeline.
+    must be sorted and must never be seen half-written, hence this pipeline. A write that fails
+    (full disk, read-only file system) is reported (:func:`report_write_failure`), the crawl is
+    closed (nothing more could be written) and the previous file is left as it was.
     """
 
-    def __init__(self, crawler: Crawler, output: Path) -> None:
+    def __init__(self, crawler: Crawler, output: Path | None) -> None:
         self.crawler = crawler
-        self.output = output
-        self.spool = SortedSpool(output.parent, output.name)
+        self.output = output  # None: standard output
+        self.label = str(output) if output is not None else STDOUT
+        self.failed = False
+        spool_dir = output.parent if output is not None else Path(tempfile.gettempdir())
+        self.spool = SortedSpool(spool_dir, output.name if output is not None else "stdout")
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -141,19 +152,53 @@ class JsonLinesPipeline:
         output = crawler.settings.get("NEWSROOM_OUTPUT")
         if not output:
             raise NotConfigured  # no message: Scrapy would warn about an ordinary setup
-        return cls(crawler, Path(output))
+        return cls(crawler, None if output == STDOUT else Path(output))
 
     def process_item(self, item: Any) -> Any:
-        self.spool.append(dict(ItemAdapter(item)))
+        if not self.failed:
+            try:
+                self.spool.append(dict(ItemAdapter(item)))
+            except OSError as exc:
+                self.fail(exc)
         return item
 
+    def fail(self, exc: OSError) -> None:
+        self.failed = True
+        report_write_failure(self.crawler, self.label, exc)
+        close_spider_soon(self.crawler, "write_failed")
+
     def spider_closed(self, spider: Any, reason: str) -> None:
-        if not len(self.spool) and not self.crawler.stats.get_value("downloader/response_count"):
-            # Nothing answered: an empty file would look like a successful, empty crawl.
+        try:
+            if not self.failed:
+                self.write(reason)
+        except OSError as exc:
+            self.failed = True
+            report_write_failure(self.crawler, self.label, exc)
+        finally:
             self.spool.close()
-            logger.warning("Nothing was downloaded: %s is left as it was", self.output)
+
+    def write(self, reason: str) -> None:
+        answered = self.crawler.stats.get_value("downloader/response_count")
+        if not len(self.spool) and (reason != "finished" or not answered):
+            # Nothing answered, or a stopped crawl with no item: an empty file would look like
+            # a successful, empty crawl.
+            logger.warning("No items: %s is left as it was", self.label)
             return
-        count = self.spool.write_to(self.output)
-        self.spool.close()
+        count = self.write_stdout() if self.output is None else self.spool.write_to(self.output)
+        self.crawler.stats.set_value("output/file", self.label)
         self.crawler.stats.set_value("output/items", count)
-        logger.info("Wrote %d items to %s", count, self.output)
+        logger.info("Wrote %d items to %s", count, self.label)
+
+    def write_stdout(self) -> int:
+        count = 0
+        stream = sys.stdout.buffer
+        try:
+            for line in self.spool.sorted_lines():
+                stream.write(line)
+                count += 1
+            stream.flush()
+        except BrokenPipeError:
+            # The reader went away (`| head`): nothing more to write, and no error at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise
+        return count

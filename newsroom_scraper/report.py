@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
@@ -19,7 +20,7 @@ from scrapy import signals
 from twisted.internet import task
 
 from newsroom_scraper.errors import ErrorRecord
-from newsroom_scraper.signals import error_reported
+from newsroom_scraper.signals import error_reported, output_write_failed
 from newsroom_scraper.state.shape import ShapeMonitor
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ EXIT_UNREACHABLE: Final = 4
 EXIT_SHAPE_CHANGED: Final = 5
 EXIT_SIGINT: Final = 130
 EXIT_SIGTERM: Final = 143
+EXIT_WRITE_FAILED: Final = 6
 
 EXIT_CODES_DOC: Final = {
     EXIT_OK: "success",
@@ -56,6 +58,8 @@ EXIT_CODES_DOC: Final = {
     "from this run's items; the previous versions are kept)",
     EXIT_SIGINT: "interrupted (SIGINT / Ctrl-C)",
     EXIT_SIGTERM: "terminated (SIGTERM)",
+    EXIT_WRITE_FAILED: "the output could not be written (dataset, --out file or run report: "
+    "disk full, read-only, no permission); the previous file is kept as it was",
 }
 
 #: Longest error reason kept (summary, log, report): one readable line.
@@ -121,6 +125,43 @@ def quiet_tracebacks(crawler: Crawler) -> Callable[..., None]:
     return install
 
 
+def describe_failure(exc: BaseException) -> str:
+    """An OS or SQLite error in one line, without the file name (the caller names the path):
+    ``[Errno 28] No space left on device``, ``database or disk is full``."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def report_write_failure(crawler: Crawler, path: Path | str, exc: BaseException) -> None:
+    """A file of the run's output could not be written: the run must not say "success"."""
+    logger.debug("Cannot write %s", path, exc_info=exc)  # the traceback, at DEBUG only
+    crawler.signals.send_catch_log(
+        signal=output_write_failed, path=str(path), reason=describe_failure(exc)
+    )
+
+
+def close_spider_soon(crawler: Crawler, reason: str) -> None:
+    """Ask the engine to close the spider (from a pipeline, where ``CloseSpider`` cannot be
+    raised), e.g. once nothing more can be written."""
+    from scrapy.utils.defer import deferred_from_coro
+
+    if crawler.engine is not None and crawler.engine.spider is not None:
+        closing = deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
+        closing.addErrback(lambda failure: logger.debug("Closing the spider: %s", failure.value))
+
+
+@dataclass(frozen=True, slots=True)
+class WriteFailure:
+    """A file that could not be written, and the OS error."""
+
+    path: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
 class RunReport:
     """Collects the run's errors, draws the progress line and decides the exit code."""
 
@@ -130,6 +171,8 @@ class RunReport:
         self.errors: list[ErrorRecord] = []
         self.error_counts: Counter[str] = Counter()
         self.first_fetch_failure: str | None = None
+        #: Files that could not be written, with the OS error (dataset, state, --out file).
+        self.write_failures: list[WriteFailure] = []
         self.close_reason: str | None = None
         self.started = time.monotonic()
         self.progress_stream: TextIO | None = None
@@ -141,6 +184,7 @@ class RunReport:
         # Kept here: the signal dispatcher holds its receivers by weak reference.
         self._quiet_tracebacks = quiet_tracebacks(crawler)
         crawler.signals.connect(self._quiet_tracebacks, signal=signals.spider_opened)
+        crawler.signals.connect(self.on_write_failed, signal=output_write_failed)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -165,6 +209,14 @@ class RunReport:
         if kind == "fetch_failed" and self.first_fetch_failure is None:
             self.first_fetch_failure = f"{url}: {reason}"
         logger.error("%s: %s (%s)", kind, url, reason)
+
+    def on_write_failed(self, path: str, reason: str) -> None:
+        self.write_failures.append(WriteFailure(path, reason))
+        self.stats.inc_value("output/write_failed")
+        # The command line's summary says it on the console; a log file (or a plain
+        # `scrapy crawl`) must say it too.
+        console = self.crawler.settings.getbool("NEWSROOM_SUMMARY_ON_CONSOLE")
+        logger.log(logging.INFO if console else logging.ERROR, "Cannot write %s: %s", path, reason)
 
     def spider_opened(self, spider: Any) -> None:
         self.started = time.monotonic()
@@ -201,7 +253,9 @@ class RunReport:
 
     def exit_code(self, threshold: int | None = None) -> int:
         """0, 1 (errors above the threshold), 4 (nothing reachable), 5 (the newsroom changed
-        shape) or 130/143 (stopped)."""
+        shape), 6 (output not written) or 130/143 (stopped)."""
+        if self.write_failures:
+            return EXIT_WRITE_FAILED
         if threshold is None:
             threshold = self.crawler.settings.getint("NEWSROOM_ERROR_THRESHOLD", 0)
         reason = self.close_reason or ""
@@ -262,6 +316,13 @@ class RunReport:
             "pages": stats.get("response_received_count", 0),
             "requests": stats.get("downloader/request_count", 0),
             "items": stats.get("item_scraped_count", 0),
+            "dataset": {
+                change: stats.get(f"dataset/{change}", 0)
+                for change in ("new", "updated", "unchanged", "removed")
+            },
+            "output": stats.get("output/file"),
+            "output_items": stats.get("output/items"),
+            "write_failures": [record.as_dict() for record in self.write_failures],
             "dropped": stats.get("item_dropped_count", 0),
             "errors": dict(sorted(self.error_counts.items())),
             "discovery": {k: v for k, v in sorted(stats.items()) if k.startswith("discovery/")},

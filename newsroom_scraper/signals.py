@@ -14,3 +14,8 @@ error_reported = object()
 #: Sent by spiders for an article URL answering 404 or 410, with ``url`` and ``status``.
 #: A receiver returns True when it knew the article (then it is not an error).
 article_gone = object()
+
+#: Sent with ``path`` and ``reason`` when a file of the run's output (the dataset, the state, a
+#: run file, the ``--out`` file) cannot be written (see
+#: :func:`newsroom_scraper.report.report_write_failure`).
+output_write_failed = object()

@@ -2,13 +2,16 @@
 
 A reader never sees a half-written file: the new content is written to a temporary file in the
 same directory, flushed to disk, then renamed over the old one (``os.replace`` is atomic on
-POSIX and Windows).
+POSIX and Windows). The file gets the mode the umask gives a new file (0644 under umask 022), as
+any file the user creates; a failed write leaves the previous file as it was and raises the
+:class:`OSError`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -34,10 +37,27 @@ def fsync_directory(directory: Path) -> None:
             os.close(fd)
 
 
+def create_aside(path: Path) -> tuple[int, str]:
+    """A new, empty ``.<name>.<random>.tmp`` beside ``path``: its descriptor and name.
+
+    Own code rather than :func:`tempfile.mkstemp`, which always creates mode 0600: a dataset
+    shared by a scheduled job must be readable as the umask says. The kernel applies the umask
+    (and any default ACL) to the 0666 asked for here; ``O_EXCL`` makes the name ours.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        name = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")  # pragma: no cover
+
+
 def atomic_write_lines(path: Path, lines: Iterable[bytes]) -> int:
     """Write ``lines`` (each ending in a newline) to ``path`` atomically; return their count."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp_name = create_aside(path)
     count = 0
     try:
         with os.fdopen(fd, "wb") as temp:
@@ -87,4 +107,11 @@ class SortedSpool:
         return atomic_write_lines(path, self.sorted_lines())
 
     def close(self) -> None:
-        self._file.close()
+        """Close and remove the spool; flushing what is left may fail (a full disk): the spool
+        is thrown away all the same."""
+        name = self._file.name
+        try:
+            self._file.close()
+        except OSError:
+            with contextlib.suppress(OSError):
+                Path(name).unlink()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -21,11 +22,12 @@ from scrapy import signals
 
 from newsroom_scraper.extraction.dates import utc_now_iso
 from newsroom_scraper.items import dumps_record
+from newsroom_scraper.report import close_spider_soon, report_write_failure
 from newsroom_scraper.signals import article_gone
 from newsroom_scraper.state.files import atomic_write_lines
 from newsroom_scraper.state.runs import new_run_id, run_files, worker_name
 from newsroom_scraper.state.shape import ShapeMonitor
-from newsroom_scraper.state.store import distributed, require_dataset, store_for
+from newsroom_scraper.state.store import STATE_FILE, distributed, require_dataset, store_for
 
 if TYPE_CHECKING:
     from typing import Self
@@ -51,6 +53,9 @@ class DatasetPipeline:
         self.site = ""
         self.run_file: BinaryIO | None = None
         self.run_path: Path | None = None
+        #: A write failed (full disk, read-only file system): nothing more is stored and the
+        #: dataset is not rewritten; the previous one stays as it was.
+        self.failed = False
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.on_article_gone, signal=article_gone)
@@ -84,7 +89,29 @@ class DatasetPipeline:
             self.run_file = self.run_path.open("ab", buffering=0)
         self.run_file.write((dumps_record(record) + "\n").encode("utf-8"))
 
+    @property
+    def state_path(self) -> Path | str:
+        return self.data_dir / STATE_FILE if self.data_dir is not None else "the state"
+
+    def fail(self, exc: OSError | sqlite3.Error) -> None:
+        """Report the failed write (naming its file), store nothing more, close the crawl."""
+        if isinstance(exc, sqlite3.Error):
+            path: Path | str = self.state_path
+        else:
+            path = exc.filename or self.run_path or self.state_path
+        self.failed = True
+        report_write_failure(self.crawler, path, exc)
+        close_spider_soon(self.crawler, "write_failed")
+
     def process_item(self, item: Any) -> Any:
+        if not self.failed:
+            try:
+                self.store_item(item)
+            except (OSError, sqlite3.Error) as exc:
+                self.fail(exc)
+        return item
+
+    def store_item(self, item: Any) -> None:
         record = dict(ItemAdapter(item))
         now = utc_now_iso()
         known = self.store.article_by_id(self.site, record["id"])
@@ -94,7 +121,7 @@ class DatasetPipeline:
         if known is not None and known.content_hash == record["content_hash"] and not known.removed:
             self.store.touch_article(self.site, known.id, now)
             stats.inc_value("dataset/unchanged")
-            return item
+            return
         if known is None:
             record.update(version=1, first_seen=now)
             stats.inc_value("dataset/new")
@@ -103,15 +130,23 @@ class DatasetPipeline:
             if changed and self.shape.keeps_previous(self.store, self.site, known, record):
                 self.store.touch_article(self.site, known.id, now)
                 stats.inc_value("dataset/kept_previous")
-                return item
+                return
             record.update(version=known.version + int(changed), first_seen=known.first_seen)
             stats.inc_value("dataset/updated")
         record.update(last_changed=now, removed=False, removed_at=None)
         self.store.save_article(self.site, record, now)
         self.write_run_line(record)
-        return item
 
     def on_article_gone(self, url: str, status: int) -> bool:
+        if self.failed:
+            return False
+        try:
+            return self.mark_gone(url)
+        except (OSError, sqlite3.Error) as exc:
+            self.fail(exc)
+            return False
+
+    def mark_gone(self, url: str) -> bool:
         known = self.store.article_by_url(self.site, url)
         if known is None:
             return False
@@ -126,16 +161,45 @@ class DatasetPipeline:
         self.shape.close(self.store, self.site, self.crawler.stats.get_stats())
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        try:
+            self.close_run_file()
+            if not self.failed:
+                self.write_dataset()
+        except (OSError, sqlite3.Error) as exc:
+            if not self.failed:
+                self.failed = True
+                path = exc.filename if isinstance(exc, OSError) else None
+                report_write_failure(self.crawler, path or self.state_path, exc)
+
+    def close_run_file(self) -> None:
         if self.run_file is not None:
-            os.fsync(self.run_file.fileno())
-            self.run_file.close()
+            run_file, self.run_file = self.run_file, None
+            try:
+                os.fsync(run_file.fileno())
+            except OSError as exc:
+                exc.filename = exc.filename or str(self.run_path)
+                raise
+            finally:
+                run_file.close()
+            if self.distributed:
+                self.crawler.stats.set_value("output/file", str(self.run_path))
+
+    def write_dataset(self) -> None:
         if self.distributed or self.data_dir is None:
             self.crawler.stats.set_value("dataset/articles", self.store.count_articles(self.site))
             return  # `newsroom-scraper export` writes the dataset, under the data-dir lock
         dataset = self.data_dir / f"{self.site}.jsonl"
-        if not self.crawler.stats.get_value("downloader/response_count") and not dataset.exists():
-            logger.warning("Nothing was downloaded: no dataset is written")
+        if not dataset.exists() and not self.store.count_articles(self.site):
+            # A first run that stored nothing (interrupted, nothing answered): an empty file
+            # would look like a successful, empty crawl.
+            logger.warning("No articles yet: no dataset is written")
             return
-        count = atomic_write_lines(dataset, self.store.records(self.site))
+        try:
+            count = atomic_write_lines(dataset, self.store.records(self.site))
+        except OSError as exc:
+            exc.filename = str(dataset)  # the dataset, not its temporary file
+            raise
         self.crawler.stats.set_value("dataset/articles", count)
+        self.crawler.stats.set_value("output/file", str(dataset))
+        self.crawler.stats.set_value("output/items", count)
         logger.info("Dataset %s: %d articles", dataset, count)
