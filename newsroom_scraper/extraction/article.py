@@ -168,12 +168,20 @@ class ArticleReader:
         return [(source, value) for source, value in found if value]
 
     def title(self) -> tuple[str | None, str]:
-        """``(title, source)``: the first candidate with any site name cut off."""
+        """``(title, source)``: the first candidate with any site name cut off, unless it is a
+        short form of the headline that the article's structured data and its visible ``<h1>``
+        both give (see :meth:`shortened`)."""
         candidates = self.title_candidates()
         if not candidates:
             return None, ""
         source, value = candidates[0]
-        return self.without_site_name(value), source
+        title = self.without_site_name(value)
+        found = dict(candidates)
+        headline = self.without_site_name(found.get("json_ld", ""))
+        h1 = self.without_site_name(found.get("h1", ""))
+        if source == "og" and headline and fold(headline) == fold(h1) and shortened(title, h1):
+            return h1, "h1"
+        return title, source
 
     def site_name_keys(self) -> list[str]:
         keys = [fold(name) for name in self.metadata.site_names()] + self.host_names
@@ -437,6 +445,16 @@ class ArticleReader:
         if not urlsplit(self.url).path.strip("/"):
             return "the home page"
         return None
+
+
+def shortened(short: str, full: str) -> bool:
+    """Whether ``short`` is a shortened form of ``full`` (a sharing or SEO title cut from the
+    headline): fewer characters, and at least 80% of its words are words of ``full``."""
+    words = re.findall(r"\w+", short.casefold())
+    if not words or len(fold(short)) >= len(fold(full)):
+        return False
+    kept = _words(full)
+    return sum(word in kept for word in words) >= 0.8 * len(words)
 
 
 def split(value: str) -> list[str]:

@@ -107,7 +107,10 @@ class GenericPage(NewsPage):
         found = main_content_html(self.response.body, self.url) or ""
         if not found.strip():
             return ""
-        return without_leading(found, [self.reader.title()[0] or ""])
+        # A leading block that repeats any of the page's headlines (the og, JSON-LD, h1 or
+        # <title> one, site name cut) is the headline, not the body.
+        headlines = [self.reader.without_site_name(v) for _, v in self.reader.title_candidates()]
+        return without_leading(found, [self.reader.title()[0] or "", *headlines])
 
     @cached_property
     def content_root(self) -> Any:
