@@ -21,6 +21,7 @@ from scrapy.http import HtmlResponse
 
 from newsroom_scraper.errors import ExtractionError
 from newsroom_scraper.extract import extract_files
+from newsroom_scraper.extraction.article import cleaned_content
 from newsroom_scraper.mirror import MirrorServer
 from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.spiders.generic import (
@@ -184,6 +185,54 @@ def test_a_page_without_a_declared_language_in_a_unique_script() -> None:
     german = japanese.replace(sentence, "Der Rat hat am Donnerstag neue Regeln beschlossen. ")
     with pytest.raises(ExtractionError, match="no language"):
         page(german.replace("評議会が新しい規則を採択", "Neue Regeln")).to_item()
+
+
+def test_a_shortened_og_title_yields_to_the_headline_of_json_ld_and_h1() -> None:
+    full = "Council adopts the new rules after a debate of eleven hours"
+    short = "Council adopts new rules"
+    ld = f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{full}"}}</script>'
+    shortened = (
+        ARTICLE.replace(
+            'content="Council adopts the new rules - Example News"', f'content="{short}"'
+        )
+        .replace("<h1>Council adopts the new rules</h1>", f"<h1>{full}</h1>")
+        .replace("</head>", ld + "</head>")
+    )
+    assert page(shortened).to_item()["title"] == full
+    # without the JSON-LD headline agreeing with the <h1>, og:title stays first
+    assert page(shortened.replace(ld, "")).to_item()["title"] == short
+    # an og:title that is another wording (not a short form of the h1) stays first too
+    other = shortened.replace(f'content="{short}"', 'content="Municipalities get until June"')
+    assert page(other).to_item()["title"] == "Municipalities get until June"
+
+
+def test_headline_repeats_and_link_teasers_are_not_body() -> None:
+    teasers = ARTICLE.replace(
+        "<article>",
+        "<article><p>Council adopts the new rules</p>",  # the headline again
+    ).replace(
+        "<p>Critics said",
+        '<p>Read also: <a href="/2024/04/older-story">Council debates the rules for a third'
+        ' day in a row</a></p><p><a href="/newsletter">Get the news in your inbox every'
+        " morning</a></p><p>Critics said",
+    )
+    item = page(teasers).to_item()
+    assert not item["body"].startswith("Council adopts the new rules")
+    assert "third day" not in item["body"]
+    assert "inbox" not in item["body"]
+    assert "smaller municipalities" in item["body"]
+    assert "full text" in item["body"]  # a file link in a paragraph is body
+    # a block that is only a link to a file stays (an attachment, not a teaser), and so do
+    # lists of links
+    content = (
+        '<div><p><a href="/docs/annex.pdf">Annex to the rules</a></p>'
+        '<ul><li><a href="/2024/04/older">Earlier decision</a></li></ul>'
+        '<p>Read also: <a href="/2024/04/older">An older story on the council rules</a></p></div>'
+    )
+    kept = cleaned_content(content, "https://news.example.org/x", [])
+    assert "Annex to the rules" in kept
+    assert "Earlier decision" in kept
+    assert "older story" not in kept
 
 
 # -- crawls of a newsroom built from the shared pages ---------------------------------------------

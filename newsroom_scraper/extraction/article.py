@@ -520,18 +520,50 @@ def main_content_html(page_html: str | bytes, url: str) -> str | None:
     )
 
 
-def without_leading(content_html: str, texts: list[str]) -> str:
-    """The main content without its leading blocks that only repeat ``texts`` (the headline
-    trafilatura often keeps as the first paragraph)."""
+#: Blocks read one by one by :func:`cleaned_content` (list items are left alone: a list of
+#: links in a press release is its "further information", not a teaser).
+_LEAF_BLOCKS = frozenset({"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"})
+_INNER_BLOCKS = _LEAF_BLOCKS | {"ul", "ol", "li", "table", "figure", "section"}
+#: Share of a block's characters in links above which it is a teaser, not body text.
+LINK_DENSITY = 0.7
+
+
+def cleaned_content(content_html: str, url: str, headlines: list[str]) -> str:
+    """The main content without what trafilatura keeps around the body:
+
+    * its leading blocks that only repeat one of ``headlines`` (the headline, which trafilatura
+      often keeps as the first paragraph);
+    * the blocks whose text is mostly link text (more than :data:`LINK_DENSITY` of its
+      characters), links to other pages, not files: related-article teasers ("Read also: <a>"),
+      newsletter and subscription prompts, "skip the embedded content" links.
+
+    Both are decided from the structure, not from words. Measured on the 40 pages of
+    ``shared/generic``: of the blocks of trafilatura's output that are 70% links or more, none
+    is a body paragraph (19 are boilerplate, on 10 publishers' pages); at 50% two are."""
     import lxml.html
 
-    keys = {fold(text) for text in texts if text}
+    from newsroom_scraper.extraction.htmltext import AttachmentRules
+
+    keys = {fold(text) for text in headlines if text}
     root = lxml.html.fromstring(content_html)
     body = root.find("body") if root.tag == "html" else root
     if body is None:
         return content_html
-    removed = False
+    changed = False
     while len(body) and fold(_text(body[0])) in keys:
         body.remove(body[0])
-        removed = True
-    return lxml.html.tostring(body, encoding="unicode") if removed else content_html
+        changed = True
+    files = AttachmentRules()
+    for block in list(body.iter(*_LEAF_BLOCKS)):
+        if any(child.tag in _INNER_BLOCKS for child in block.iterdescendants()):
+            continue
+        text = _text(block)
+        links = list(block.iter("a"))
+        if not text or not links:
+            continue
+        if any(files.kind_of(urljoin(url, a.get("href") or "")) for a in links):
+            continue
+        if sum(len(_text(a)) for a in links) > LINK_DENSITY * len(text):
+            block.drop_tree()
+            changed = True
+    return lxml.html.tostring(body, encoding="unicode") if changed else content_html

@@ -37,7 +37,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from newsroom_scraper.errors import DISCOVERY, ExtractionError
-from newsroom_scraper.extraction.article import ArticleReader, main_content_html, without_leading
+from newsroom_scraper.extraction.article import ArticleReader, cleaned_content, main_content_html
 from newsroom_scraper.extraction.metadata import PageMetadata
 from newsroom_scraper.extraction.navigation import (
     article_links,
@@ -110,7 +110,7 @@ class GenericPage(NewsPage):
         # A leading block that repeats any of the page's headlines (the og, JSON-LD, h1 or
         # <title> one, site name cut) is the headline, not the body.
         headlines = [self.reader.without_site_name(v) for _, v in self.reader.title_candidates()]
-        return without_leading(found, [self.reader.title()[0] or "", *headlines])
+        return cleaned_content(found, self.url, [self.reader.title()[0] or "", *headlines])
 
     @cached_property
     def content_root(self) -> Any:
