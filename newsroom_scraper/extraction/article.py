@@ -190,22 +190,23 @@ class ArticleReader:
     def without_site_name(self, title: str) -> str:
         """``Headline | Site`` -> ``Headline`` (see the module docstring); a title that is only
         the site name is kept."""
-        headline = fold(self.ld("headline") or "")
+        # Not the <h1>: "Headline! - Current news" is a whole headline on some pages (measured)
+        headlines = {fold(self.ld("headline") or "")} - {""}
         names = self.site_name_keys()
         for _ in range(3):  # "Headline - Section - Site"
-            cut = self._cut_once(title, headline, names)
+            cut = self._cut_once(title, headlines, names)
             if cut is None:
                 break
             title = cut
         return title
 
     @staticmethod
-    def _cut_once(title: str, headline: str, names: list[str]) -> str | None:
+    def _cut_once(title: str, headlines: set[str], names: list[str]) -> str | None:
         for match in reversed(list(_TITLE_SEPARATORS.finditer(title))):
             head, tail = title[: match.start()].strip(), title[match.end() :].strip()
             if len(fold(head)) < 4:
                 continue
-            if headline and fold(head) == headline:
+            if fold(head) in headlines:
                 return head
             folded_tail = fold(tail)
             if folded_tail and any(
@@ -279,7 +280,9 @@ class ArticleReader:
             if element is heading:
                 after = True
                 continue
-            if not after or element.tag not in _STANDFIRST_TAGS or _in_skipped(element, container):
+            if not after or heading in element.iterancestors():
+                continue  # before the headline, or a part of it
+            if element.tag not in _STANDFIRST_TAGS or _in_skipped(element, container):
                 continue
             if any(child.tag in _STANDFIRST_TAGS for child in element.iterdescendants()):
                 continue  # its blocks are read one by one

@@ -33,6 +33,7 @@ import lxml.etree
 import scrapy
 from scrapy.exceptions import UsageError
 from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
@@ -44,6 +45,7 @@ from newsroom_scraper.extraction.navigation import (
     clean_link,
     feed_links,
     next_page,
+    numbered_next,
 )
 from newsroom_scraper.extraction.page import NewsPage, PageContext
 from newsroom_scraper.params import parse_limit
@@ -219,6 +221,18 @@ def _pattern(name: str, value: str | None) -> re.Pattern[str] | None:
         raise UsageError(f"{name}={value!r}: not a regular expression ({exc})") from None
 
 
+_FEED_TYPE = re.compile(rb"(rss|atom|feed|/xml)\b", re.IGNORECASE)
+_FEED_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:RDF)\b", re.DOTALL)
+
+
+def is_feed(response: Response) -> bool:
+    """An RSS, Atom or RDF feed (by its content type or its first element), not a page."""
+    kind = response.headers.get(b"Content-Type") or b""
+    if b"html" in kind.lower():
+        return False
+    return bool(_FEED_TYPE.search(kind) or _FEED_START.match(response.body[:2000]))
+
+
 class GenericSpider(NewsroomSpider):
     """Any newsroom (see the module docstring).
 
@@ -326,12 +340,22 @@ class GenericSpider(NewsroomSpider):
                 self.inc_stat(f"discovery/{source}_articles")
                 yield self.article_request(url)
 
-    def listing_request(self, url: str) -> scrapy.Request:
+    def listing_request(self, url: str, guessed: bool = False) -> scrapy.Request:
+        """A listing page; ``guessed``: a page number tried (its absence ends the listing)."""
         self.listing_pages.add(url)
         return scrapy.Request(
-            url, callback=self.parse_listing, errback=self.on_request_error,
+            url, callback=self.parse_listing,
+            errback=self.on_guessed_page_error if guessed else self.on_request_error,
             meta={ROLE: Role.LISTING},
         )  # fmt: skip
+
+    def on_guessed_page_error(self, failure: Failure) -> None:
+        """A tried page number that does not exist (404, 410): the listing's end."""
+        error = failure.value
+        if isinstance(error, HttpError) and error.response.status in {404, 410}:
+            self.inc_stat("discovery/listing_ended")
+            return
+        self.on_request_error(failure)
 
     def feed_request(self, url: str, callback: Any) -> scrapy.Request | None:
         if url in self.feeds:
@@ -426,12 +450,16 @@ class GenericSpider(NewsroomSpider):
     # -- the listing --------------------------------------------------------------------------
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        first = response.url == self.start_page or len(self.listing_pages) == 1
+        if first and is_feed(response):  # the start URL is a feed: its entries are the articles
+            yield from self.parse_feed(response)
+            return
         if not isinstance(response, TextResponse):
             self.report(DISCOVERY, response.url, "the listing page is not HTML")
             return
         root = PageMetadata(response.body, encoding=response.encoding).root
         mode = self.params.discovery
-        if response.url == self.start_page or len(self.listing_pages) == 1:
+        if first:
             if mode in {"auto", "feed"}:
                 for url in feed_links(root, response.url, self.on_site):
                     request = self.feed_request(url, self.parse_feed)
@@ -448,16 +476,22 @@ class GenericSpider(NewsroomSpider):
         self.listing_signatures.add(signature)
         new = [url for url in urls if url not in self.claimed_articles]
         yield from self.articles(urls, "listing")
-        if not new or self.limit_reached:
-            return
-        following = next_page(root, response.url, self.on_site)
+        if new and not self.limit_reached:
+            yield from self.next_listing_page(root, response.url)
+
+    def next_listing_page(self, root: lxml.etree._Element, url: str) -> Iterator[scrapy.Request]:
+        """The request for the page after ``url``, unless the listing ends there."""
+        following = next_page(root, url, self.on_site)
+        guessed = following is None
+        if guessed:
+            following = numbered_next(url)
         if following is None or following in self.listing_pages:
             return
         if self.listing_re is not None and not self.listing_re.search(following):
             return
         if self.max_pages is not None and len(self.listing_pages) >= self.max_pages:
             return
-        yield self.listing_request(following)
+        yield self.listing_request(following, guessed=guessed)
 
     # -- articles -----------------------------------------------------------------------------
 
