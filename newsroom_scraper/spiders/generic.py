@@ -21,10 +21,12 @@ subclasses the parts it knows better.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import logging
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -39,6 +41,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from newsroom_scraper.errors import DISCOVERY, ExtractionError
 from newsroom_scraper.extraction.article import ArticleReader, cleaned_content, main_content_html
+from newsroom_scraper.extraction.dates import DateError, parse_moment
 from newsroom_scraper.extraction.metadata import PageMetadata
 from newsroom_scraper.extraction.navigation import (
     article_links,
@@ -223,6 +226,13 @@ def _pattern(name: str, value: str | None) -> re.Pattern[str] | None:
 
 _FEED_TYPE = re.compile(rb"(rss|atom|feed|/xml)\b", re.IGNORECASE)
 _FEED_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:RDF)\b", re.DOTALL)
+
+
+def feed_time(value: Any) -> datetime | None:
+    """feedparser's parsed time (a UTC ``struct_time``) as an aware datetime."""
+    if value is None:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
 
 
 def is_feed(response: Response) -> bool:
@@ -425,6 +435,12 @@ class GenericSpider(NewsroomSpider):
             return
         entries.sort(key=lambda e: str(e.get("lastmod") or e.get("publication_date") or ""),
                      reverse=True)  # fmt: skip
+        # Under --since, an entry last modified (or published) before it is not fetched: a
+        # page is modified after it is published, so it was published before --since too.
+        entries = [
+            entry for entry in entries
+            if not self.dated_before_since(entry.get("lastmod") or entry.get("publication_date"))
+        ]  # fmt: skip
         urls = [self.public_url(entry["loc"]) for entry in entries if entry.get("loc")]
         if self.article_re is not None:
             urls = [url for url in urls if self.article_re.search(url)]
@@ -442,10 +458,29 @@ class GenericSpider(NewsroomSpider):
             clean_link(self.public_url(entry.get("link")))
             for entry in parsed.entries
             if entry.get("link")
+            and not self.dated_before_since(
+                # dict.get: feedparser warns when asked for an updated time a feed lacks
+                feed_time(entry.get("published_parsed") or dict.get(entry, "updated_parsed"))
+            )
         ]
         if self.article_re is not None:
             urls = [url for url in urls if self.article_re.search(url)]
         yield from self.articles(urls, "feed")
+
+    def dated_before_since(self, value: Any) -> bool:
+        """Whether a sitemap or feed date (a W3C / ISO 8601 string, a datetime) is before
+        ``--since``; ``False`` without ``--since`` or without a date that parses (counted when
+        it skips)."""
+        if self.params.since is None or not value:
+            return False
+        try:
+            moment = parse_moment(value, self.page_context.site.timezone)
+        except DateError:
+            return False
+        if self.params.before_since(moment.utc):
+            self.inc_stat("discovery/before_since")
+            return True
+        return False
 
     # -- the listing --------------------------------------------------------------------------
 
