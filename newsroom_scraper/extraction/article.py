@@ -12,14 +12,17 @@ none tuned to the look of one page:
 * **title**: ``og:title`` (the headline a publisher gives for sharing), else the JSON-LD
   ``headline``, ``twitter:title``, ``<h1>``, ``<title>``; a trailing site name is cut when the
   part after the last separator names the site (``og:site_name``, the JSON-LD publisher, the
-  host), or when what comes before it is exactly the JSON-LD headline;
+  host), or when what comes before it is exactly the JSON-LD headline; an ``og:title`` that is
+  a short form of the headline that the JSON-LD ``headline`` and the ``<h1>`` both give yields
+  to the ``<h1>``;
 * **published**: the JSON-LD article's ``datePublished``, microdata ``itemprop=datePublished``,
   then the publication ``<meta>`` tags (never a modification time), then htmldate's reading of
   the page as a last resort, at day precision;
 * **lead**: the page's description (OpenGraph, ``<meta name=description>``, JSON-LD); a
   description cut short with an ellipsis is completed from the paragraph it was cut from;
 * **body**: trafilatura's main content (HTML: paragraphs, section headings, lists, links), see
-  :func:`main_content_html` for why trafilatura;
+  :func:`main_content_html` for why trafilatura, less the blocks :func:`cleaned_content` drops
+  (a repeated headline, blocks that are mostly links to other pages);
 * **taxonomy**: the publisher's keywords (JSON-LD ``keywords``, else ``<meta name=keywords>``,
   ``news_keywords``, ``article:tag``), the section (``article:section`` / ``articleSection``),
   the JSON-LD ``about`` things, ``rel=tag`` links inside the main content, and the JSON-LD
