@@ -11,6 +11,7 @@ heuristics, ``zyte_spider_templates/pages/article_heuristics.py``, work the same
   but other URLs falls out;
 * **next page**: ``rel=next`` (``<link>`` or ``<a>``); else the link labelled next or older
   (the few words and arrows pagers use); else, in a numbered pager, the link to page N+1;
+  else, when the listing's URL carries its page number, that URL with N+1 (tried, not known);
 * **feeds**: ``<link rel=alternate>`` of an RSS, Atom or JSON Feed type, and links to them.
 """
 
@@ -161,6 +162,19 @@ def next_page(
         if link.text.strip() == str(current + 1) and page_number(link.url) == current + 1:
             return link.url
     return None
+
+
+def numbered_next(page_url: str) -> str | None:
+    """The URL of page N+1 when the listing's own URL carries its number N (``?page=N``,
+    ``/page/N``), else ``None``: for listings whose pager is drawn by scripts (no link to
+    follow), the URL says how pages are numbered. The caller stops on an empty, repeated or
+    missing page."""
+    match = _PAGE_NUMBER.search(page_url)
+    if not match:
+        return None
+    prefix = match.group(1) or match.group(3)
+    number = int(match.group(2) or match.group(4))
+    return page_url[: match.start()] + f"{prefix}{number + 1}" + page_url[match.end() :]
 
 
 def page_number(url: str) -> int:

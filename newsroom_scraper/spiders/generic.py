@@ -21,10 +21,12 @@ subclasses the parts it knows better.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import logging
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -33,17 +35,20 @@ import lxml.etree
 import scrapy
 from scrapy.exceptions import UsageError
 from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from newsroom_scraper.errors import DISCOVERY, ExtractionError
-from newsroom_scraper.extraction.article import ArticleReader, main_content_html, without_leading
+from newsroom_scraper.extraction.article import ArticleReader, cleaned_content, main_content_html
+from newsroom_scraper.extraction.dates import DateError, parse_moment
 from newsroom_scraper.extraction.metadata import PageMetadata
 from newsroom_scraper.extraction.navigation import (
     article_links,
     clean_link,
     feed_links,
     next_page,
+    numbered_next,
 )
 from newsroom_scraper.extraction.page import NewsPage, PageContext
 from newsroom_scraper.params import parse_limit
@@ -107,7 +112,10 @@ class GenericPage(NewsPage):
         found = main_content_html(self.response.body, self.url) or ""
         if not found.strip():
             return ""
-        return without_leading(found, [self.reader.title()[0] or ""])
+        # A leading block that repeats any of the page's headlines (the og, JSON-LD, h1 or
+        # <title> one, site name cut) is the headline, not the body.
+        headlines = [self.reader.without_site_name(v) for _, v in self.reader.title_candidates()]
+        return cleaned_content(found, self.url, [self.reader.title()[0] or "", *headlines])
 
     @cached_property
     def content_root(self) -> Any:
@@ -214,6 +222,25 @@ def _pattern(name: str, value: str | None) -> re.Pattern[str] | None:
         return re.compile(value)
     except re.error as exc:
         raise UsageError(f"{name}={value!r}: not a regular expression ({exc})") from None
+
+
+_FEED_TYPE = re.compile(rb"(rss|atom|feed|/xml)\b", re.IGNORECASE)
+_FEED_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:RDF)\b", re.DOTALL)
+
+
+def feed_time(value: Any) -> datetime | None:
+    """feedparser's parsed time (a UTC ``struct_time``) as an aware datetime."""
+    if value is None:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+
+
+def is_feed(response: Response) -> bool:
+    """An RSS, Atom or RDF feed (by its content type or its first element), not a page."""
+    kind = response.headers.get(b"Content-Type") or b""
+    if b"html" in kind.lower():
+        return False
+    return bool(_FEED_TYPE.search(kind) or _FEED_START.match(response.body[:2000]))
 
 
 class GenericSpider(NewsroomSpider):
@@ -324,12 +351,22 @@ class GenericSpider(NewsroomSpider):
                 self.inc_stat(f"discovery/{source}_articles")
                 yield self.article_request(url)
 
-    def listing_request(self, url: str) -> scrapy.Request:
+    def listing_request(self, url: str, guessed: bool = False) -> scrapy.Request:
+        """A listing page; ``guessed``: a page number tried (its absence ends the listing)."""
         self.listing_pages.add(url)
         return scrapy.Request(
-            url, callback=self.parse_listing, errback=self.on_request_error,
+            url, callback=self.parse_listing,
+            errback=self.on_guessed_page_error if guessed else self.on_request_error,
             meta={ROLE: Role.LISTING},
         )  # fmt: skip
+
+    def on_guessed_page_error(self, failure: Failure) -> None:
+        """A tried page number that does not exist (404, 410): the listing's end."""
+        error = failure.value
+        if isinstance(error, HttpError) and error.response.status in {404, 410}:
+            self.inc_stat("discovery/listing_ended")
+            return
+        self.on_request_error(failure)
 
     def feed_request(self, url: str, callback: Any) -> scrapy.Request | None:
         if url in self.feeds:
@@ -399,6 +436,12 @@ class GenericSpider(NewsroomSpider):
             return
         entries.sort(key=lambda e: str(e.get("lastmod") or e.get("publication_date") or ""),
                      reverse=True)  # fmt: skip
+        # Under --since, an entry last modified (or published) before it is not fetched: a
+        # page is modified after it is published, so it was published before --since too.
+        entries = [
+            entry for entry in entries
+            if not self.dated_before_since(entry.get("lastmod") or entry.get("publication_date"))
+        ]  # fmt: skip
         urls = [self.public_url(entry["loc"]) for entry in entries if entry.get("loc")]
         if self.article_re is not None:
             urls = [url for url in urls if self.article_re.search(url)]
@@ -416,20 +459,43 @@ class GenericSpider(NewsroomSpider):
             clean_link(self.public_url(entry.get("link")))
             for entry in parsed.entries
             if entry.get("link")
+            and not self.dated_before_since(
+                # dict.get: feedparser warns when asked for an updated time a feed lacks
+                feed_time(entry.get("published_parsed") or dict.get(entry, "updated_parsed"))
+            )
         ]
         if self.article_re is not None:
             urls = [url for url in urls if self.article_re.search(url)]
         yield from self.articles(urls, "feed")
 
+    def dated_before_since(self, value: Any) -> bool:
+        """Whether a sitemap or feed date (a W3C / ISO 8601 string, a datetime) is before
+        ``--since``; ``False`` without ``--since`` or without a date that parses (counted when
+        it skips)."""
+        if self.params.since is None or not value:
+            return False
+        try:
+            moment = parse_moment(value, self.page_context.site.timezone)
+        except DateError:
+            return False
+        if self.params.before_since(moment.utc):
+            self.inc_stat("discovery/before_since")
+            return True
+        return False
+
     # -- the listing --------------------------------------------------------------------------
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        first = response.url == self.start_page or len(self.listing_pages) == 1
+        if first and is_feed(response):  # the start URL is a feed: its entries are the articles
+            yield from self.parse_feed(response)
+            return
         if not isinstance(response, TextResponse):
             self.report(DISCOVERY, response.url, "the listing page is not HTML")
             return
         root = PageMetadata(response.body, encoding=response.encoding).root
         mode = self.params.discovery
-        if response.url == self.start_page or len(self.listing_pages) == 1:
+        if first:
             if mode in {"auto", "feed"}:
                 for url in feed_links(root, response.url, self.on_site):
                     request = self.feed_request(url, self.parse_feed)
@@ -446,16 +512,22 @@ class GenericSpider(NewsroomSpider):
         self.listing_signatures.add(signature)
         new = [url for url in urls if url not in self.claimed_articles]
         yield from self.articles(urls, "listing")
-        if not new or self.limit_reached:
-            return
-        following = next_page(root, response.url, self.on_site)
+        if new and not self.limit_reached:
+            yield from self.next_listing_page(root, response.url)
+
+    def next_listing_page(self, root: lxml.etree._Element, url: str) -> Iterator[scrapy.Request]:
+        """The request for the page after ``url``, unless the listing ends there."""
+        following = next_page(root, url, self.on_site)
+        guessed = following is None
+        if guessed:
+            following = numbered_next(url)
         if following is None or following in self.listing_pages:
             return
         if self.listing_re is not None and not self.listing_re.search(following):
             return
         if self.max_pages is not None and len(self.listing_pages) >= self.max_pages:
             return
-        yield self.listing_request(following)
+        yield self.listing_request(following, guessed=guessed)
 
     # -- articles -----------------------------------------------------------------------------
 

@@ -2,9 +2,9 @@
 discovery must handle.
 
 The site: a newsroom listing (``/`` or ``/news``) of teaser blocks, paged with numbered links
-(``?page=N``) or with only a "Next" link; article pages ``/news/<slug>`` with JSON-LD,
-OpenGraph and tag links; tag pages ``/tags/<tag>`` (listings, never items); an RSS feed announced
-by ``<link rel=alternate>``; robots.txt naming a gzip sitemap index and its sitemap (which also
+(``?page=N``), with only a "Next" link, or with no pager link at all; article pages
+``/news/<slug>`` with JSON-LD, OpenGraph and tag links; tag pages ``/tags/<tag>`` (listings,
+never items); an RSS feed announced by ``<link rel=alternate>``; robots.txt naming a gzip sitemap index and its sitemap (which also
 lists the home and tag pages, as real sitemaps do). :func:`build_site` switches each part on or
 off; ``pages`` replaces the made-up article bodies by real pages (``../shared/generic``).
 
@@ -176,6 +176,11 @@ def next_pager(path: str, page: int, pages: int) -> str:
     return f'<div class="more"><a href="{path}?page={page + 1}">Next</a></div>'
 
 
+def no_pager(path: str, page: int, pages: int) -> str:
+    """No pager at all (one drawn by scripts): only the URLs ``?page=N`` number the pages."""
+    return ""
+
+
 def rss(stories: list[Story]) -> bytes:
     items = "".join(
         f"<item><title>{escape(s.title)}</title><link>{s.url}</link>"
@@ -219,7 +224,7 @@ def build_site(
 ) -> MirrorSite:
     """The newsroom serving ``articles`` (newest first). ``listing``: the path of the paged
     listing (``None``: none, the home page only links to the site's sections); ``pager``:
-    ``numbered`` or ``next``; ``feed``: how many of the newest the RSS feed lists (``None``:
+    ``numbered``, ``next`` or ``none`` (pages only at ``?page=N``); ``feed``: how many of the newest the RSS feed lists (``None``:
     no feed); ``robots_sitemap``: robots.txt names a gzip sitemap index."""
     site = MirrorSite(name="generic")
     stories = sorted(articles, key=lambda s: s.published, reverse=True)
@@ -227,7 +232,7 @@ def build_site(
         site.add(story.path, Page(body=article_page(story)))
     if listing is not None:
         chunks = [stories[i : i + PER_PAGE] for i in range(0, len(stories), PER_PAGE)] or [[]]
-        make = numbered_pager if pager == "numbered" else next_pager
+        make = {"numbered": numbered_pager, "next": next_pager, "none": no_pager}[pager]
         for number, chunk in enumerate(chunks, start=1):
             body = listing_page("News", chunk, make(listing, number, len(chunks)))
             site.add(listing if number == 1 else f"{listing}?page={number}", Page(body=body))
