@@ -43,9 +43,20 @@ from tests.mirrors import europol as mirror
 from tests.reference import read_reference, squash
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 PUBLIC = "https://www.europol.europa.eu"
+
+
+@pytest.fixture(scope="session")
+def europol_site(default_site: Callable[[str], MirrorSite]) -> MirrorSite:
+    return default_site("europol")
+
+
+@pytest.fixture(scope="session")
+def europol_server(default_server: Callable[[str], MirrorServer]) -> MirrorServer:
+    return default_server("europol")
 
 
 # -- extraction rules (site file, "Rendering" and "URLs") ---------------------------------------

@@ -38,9 +38,9 @@ ARTICLES = 14  # the europol test mirror (and the demo sample)
 
 
 @pytest.fixture
-def server(europol_site: MirrorSite) -> Iterator[MirrorServer]:
+def server(default_site: Callable[[str], MirrorSite]) -> Iterator[MirrorServer]:
     """A mirror of its own per test: its request count says whether a run asked for anything."""
-    started = MirrorServer(europol_site).start()
+    started = MirrorServer(default_site("europol")).start()
     yield started
     started.stop()
 

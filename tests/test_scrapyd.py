@@ -146,8 +146,9 @@ def scrapyd(tmp_path_factory):
 
 
 def test_a_crawl_scheduled_on_scrapyd_gives_the_items_of_a_direct_crawl(
-    scrapyd, project_copy, europol_server, tmp_path
+    scrapyd, project_copy, default_server, tmp_path
 ):
+    europol_server = default_server("europol")
     url, folder = scrapyd
     user_config = tmp_path / "xdg"
     user_config.mkdir()
