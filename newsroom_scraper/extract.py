@@ -4,12 +4,19 @@ The site's page object reads every file, as in a crawl, with one offline context
 crawler): thousands of pages cost one start-up, and values that are the same on every page of a
 site (a menu index) are computed once. A file that cannot be extracted gives one line on stderr;
 the others are still printed.
+
+A file kept by ``crawl --keep-pages`` is read as the crawl read it: the folder's ``index.jsonl``
+(see :class:`~newsroom_scraper.middlewares.PageArchiveMiddleware`) gives its page's URL and the
+page hints its item was built with, so that each kept file, alone or among others in any order,
+gives the crawl's item again. A file without an index beside it is read from its bytes alone.
 """
 
 from __future__ import annotations
 
 import gzip
-from typing import TYPE_CHECKING, TextIO
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
@@ -70,6 +77,64 @@ def not_a_page(body: bytes, spidercls: type[NewsroomSpider]) -> tuple[str, str] 
     return None
 
 
+#: The index a kept folder holds beside its pages (``crawl --keep-pages``).
+KEPT_INDEX = "index.jsonl"
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    """What ``index.jsonl`` says of a kept file: its page's public URL and the page's hints."""
+
+    url: str
+    hints: dict[str, Any]
+
+
+class KeptIndexes:
+    """The ``index.jsonl`` of each folder files come from, read once per folder (the last line
+    for a file wins, as the archive appends); a broken line is one line on ``err``."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.folders: dict[Path, dict[str, KeptPage]] = {}
+        self.problems = 0
+
+    def page(self, path: Path) -> KeptPage | None:
+        folder = path.parent
+        if folder not in self.folders:
+            self.folders[folder] = self.read(folder / KEPT_INDEX)
+        return self.folders[folder].get(path.name)
+
+    def read(self, index: Path) -> dict[str, KeptPage]:
+        pages: dict[str, KeptPage] = {}
+        try:
+            lines = index.read_text("utf-8").splitlines()
+        except FileNotFoundError:
+            return pages
+        except (OSError, UnicodeDecodeError) as exc:
+            self.complain(f"{index}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+            return pages
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                self.complain(f"{index}: line {number}: not a kept-page record (not JSON)")
+                continue
+            url = record.get("url") if isinstance(record, dict) else None
+            name = record.get("file") if isinstance(record, dict) else None
+            hints = record.get("hints", {}) if isinstance(record, dict) else None
+            if not (isinstance(url, str) and isinstance(name, str) and isinstance(hints, dict)):
+                self.complain(f"{index}: line {number}: not a kept-page record (url, file, hints)")
+                continue
+            pages[name] = KeptPage(url, hints)
+        return pages
+
+    def complain(self, line: str) -> None:
+        self.err.write(line + "\n")
+        self.problems += 1
+
+
 def extract_files(
     spidercls: type[NewsroomSpider],
     files: Iterable[Path],
@@ -79,6 +144,7 @@ def extract_files(
 ) -> int:
     """Extract every file; exit code 1 when at least one could not be extracted."""
     context = spidercls.offline_context()
+    kept = KeptIndexes(err)
     failed = 0
     for path in files:
         try:
@@ -94,9 +160,13 @@ def extract_files(
             err.write(f"{path}: {refused[0]}: {refused[1]}\n")
             failed += 1
             continue
-        page_url = context.public_url(url or page_own_url(body) or "/")
+        page_context, kept_url = context, None
+        kept_page = kept.page(path)
+        if kept_page is not None:
+            page_context, kept_url = context.with_hints(**kept_page.hints), kept_page.url
+        page_url = context.public_url(url or kept_url or page_own_url(body) or "/")
         try:
-            item = spidercls.page_class(response_for(body, page_url), context).to_item()
+            item = spidercls.page_class(response_for(body, page_url), page_context).to_item()
         except ExtractionError as exc:
             err.write(f"{path}: {exc.kind}: {exc.reason}\n")
             failed += 1
@@ -109,4 +179,4 @@ def extract_files(
             continue
         out.write(dumps_record(record) + "\n")
     out.flush()
-    return EXIT_ERRORS if failed else EXIT_OK
+    return EXIT_ERRORS if failed or kept.problems else EXIT_OK

@@ -15,6 +15,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from w3lib.url import safe_url_string
 
+from newsroom_scraper.extraction.page import PAGE_META
 from newsroom_scraper.requests import ARTICLE_ROLES, PUBLIC_URL_META, ROLE
 
 if TYPE_CHECKING:
@@ -108,12 +109,27 @@ class BaseUrlMiddleware:
 class PageArchiveMiddleware:
     """``--keep-pages``: keeps article responses, gzip-compressed, for ``extract`` to reprocess.
 
-    On disk, under ``<data dir>/pages/<site>/``: one ``<sha1 of the public URL>.html.gz`` per
-    article and ``index.jsonl``, one ``{"url", "file"}`` line per file written (a later line for
-    the same file replaces an earlier one). Every article page is kept as it arrives, so that a
-    page that could not be extracted can be tried again; when an item comes from another
-    response than its page (Europol's node API answering for a page shell without data), that
-    response replaces the page's file: the kept file is always what the item was read from.
+    On disk, under ``<data dir>/pages/<site>/``: one ``<sha1 of the page's public URL>.html.gz``
+    per article and ``index.jsonl``, one ``{"url", "file"}`` line per file written, with
+    ``"hints"`` when the item was read with page hints (a later line for the same file replaces
+    an earlier one). ``extract`` reads that index for files of a kept folder.
+
+    Every article page is kept as it arrives, so that a page that could not be extracted can be
+    tried again. Once an item is read, its file holds what the item was read from, under the
+    URL and with the hints its page had (noted by the spider, see
+    :func:`~newsroom_scraper.extraction.page.note_page`): when that response is not the page
+    itself (Europol's node API answering for a page shell without data), it replaces the page's
+    file; a later visit of the page that gives no item (a chain walked through it again) leaves
+    it alone. So every kept file, read alone and in any order, gives the crawl's item again.
+
+    Why the hints go to the index, rather than a page's companions into a bundle (a node API
+    answer kept with the shell whose site menu lent its terms their URLs): hints are the one
+    input of a page besides its response, they are small plain JSON data, and every site has
+    them (Europarl's listing label and crawl language, the generic spider's language and
+    vocabularies, Europol's menu URLs); the kept file stays the very response, readable by any
+    tool, in no format of ours; and only what the item used is kept, not a 60 KB shell per
+    article. A hint records what the crawl knew, never content the page lacks: a page the crawl
+    read without them gives the same item without them.
 
     Scrapy's HTTP cache also stores responses, but it answers later requests from them, which
     would defeat an incremental refresh; this archive is write-only.
@@ -123,6 +139,11 @@ class PageArchiveMiddleware:
         self.crawler = crawler
         self.folder = folder
         self.index: IO[str] | None = None
+        #: File name -> (sha1 of the body written, the index line written), in this crawl: the
+        #: item read from the page kept on arrival costs no second compression nor a new line.
+        self.written: dict[str, tuple[bytes, str]] = {}
+        #: Files that hold what an item was read from, in this crawl.
+        self.read_from: set[str] = set()
         crawler.signals.connect(self.item_done, signal=signals.item_scraped)
         crawler.signals.connect(self.item_done, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -134,33 +155,57 @@ class PageArchiveMiddleware:
             raise NotConfigured
         return cls(crawler, Path(data_dir) / "pages")
 
+    @staticmethod
+    def file_name(public_url: str) -> str:
+        return hashlib.sha1(public_url.encode(), usedforsecurity=False).hexdigest() + ".html.gz"
+
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 200 or request.meta.get(ROLE) not in ARTICLE_ROLES:
             return response
-        self.keep(request.meta.get(PUBLIC_URL_META, request.url), response.body)
+        public_url = request.meta.get(PUBLIC_URL_META, request.url)
+        if self.file_name(public_url) not in self.read_from:
+            self.keep(public_url, response.body)
         return response
 
     def item_done(self, item: Any, response: Response | None, **kwargs: Any) -> None:
-        """An item (scraped or dropped) read from a response that is not an article page."""
+        """An item (scraped or dropped): its file holds the response, URL and hints it came from."""
         request = getattr(response, "request", None)
-        if response is None or request is None or request.meta.get(ROLE) in ARTICLE_ROLES:
-            return  # its page is kept already, by process_response
-        url = ItemAdapter(item).get("url")
+        if response is None or request is None:
+            return
+        page = request.meta.get(PAGE_META)
+        if isinstance(page, dict):
+            url, hints = page["url"], page["hints"]
+        elif request.meta.get(ROLE) in ARTICLE_ROLES:
+            url, hints = request.meta.get(PUBLIC_URL_META, request.url), {}
+        else:
+            url, hints = ItemAdapter(item).get("url"), {}
         if isinstance(url, str) and url:
-            self.keep(url, response.body)
+            self.keep(url, response.body, hints)
+            self.read_from.add(self.file_name(url))
 
-    def keep(self, public_url: str, body: bytes) -> None:
+    def keep(self, public_url: str, body: bytes, hints: dict[str, Any] | None = None) -> None:
         spider = self.crawler.spider
         assert spider is not None
         folder = self.folder / spider.name
-        folder.mkdir(parents=True, exist_ok=True)
-        name = hashlib.sha1(public_url.encode(), usedforsecurity=False).hexdigest() + ".html.gz"
-        (folder / name).write_bytes(gzip.compress(body, compresslevel=6))
+        name = self.file_name(public_url)
+        record: dict[str, Any] = {"url": public_url, "file": name}
+        if hints:
+            record["hints"] = hints
+        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+        digest = hashlib.sha1(body, usedforsecurity=False).digest()
+        before = self.written.get(name)
+        if before == (digest, line):
+            return
+        if before is None or before[0] != digest:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(gzip.compress(body, compresslevel=6))
+        if before is None:
+            self.crawler.stats.inc_value("pages/kept")
+        self.written[name] = (digest, line)
         if self.index is None:
             self.index = (folder / "index.jsonl").open("a", encoding="utf-8")
-        self.index.write(json.dumps({"url": public_url, "file": name}) + "\n")
+        self.index.write(line)
         self.index.flush()
-        self.crawler.stats.inc_value("pages/kept")
 
     def spider_closed(self, spider: Any) -> None:
         if self.index is not None:

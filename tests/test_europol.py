@@ -24,8 +24,8 @@ from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.requests import ROLE, Role
 from newsroom_scraper.signals import error_reported
 from newsroom_scraper.spiders.europol import (
-    FOR_SHELL_WITHOUT_DATA,
     MENU_INDEX_CACHE,
+    MENU_URLS,
     TRANSITIONS,
     DiscoveryStateError,
     EuropolPage,
@@ -35,6 +35,7 @@ from newsroom_scraper.spiders.europol import (
     canonical_alias,
     find_server_data,
     listing_api_path,
+    menu_urls_for,
     node_api_path,
     vocabulary_name,
 )
@@ -184,16 +185,21 @@ def test_shell_without_data_raises_the_error_the_spider_falls_back_on(europol_si
     assert issubclass(NoEmbeddedNodeError, ExtractionError), "extract reports it as any other"
 
 
-def test_site_menu_is_indexed_once_and_lent_to_node_api_answers_of_the_crawl(europol_site):
+def test_site_menu_is_indexed_once_and_lent_to_node_api_answers_as_a_hint(europol_site):
     article = next(a for a in mirror.default_articles() if a.node_id == 9002)  # Cybercrime, no URL
     context = EuropolSpider.offline_context()
     api = mirror_response(europol_site, mirror.node_api_key(article.alias), PUBLIC + article.alias)
     assert EuropolPage(api, context).to_item()["taxonomy"]["crime_areas"][0]["url"] is None
     EuropolPage(mirror_response(europol_site, article.alias), context).to_item()
     assert context.cache[MENU_INDEX_CACHE]["cybercrime"] == "/crime-areas/cybercrime"
-    alone = EuropolPage(api, context).to_item()  # a node API file read on its own: no menu
+    alone = EuropolPage(api, context).to_item()  # the crawl's cache is never borrowed
     assert alone["taxonomy"]["crime_areas"][0]["url"] is None
-    crawl = EuropolPage(api, context.with_hints(**{FOR_SHELL_WITHOUT_DATA: True})).to_item()
+    lent = menu_urls_for(EuropolPage(api, context).node, context.cache[MENU_INDEX_CACHE])
+    assert lent == {  # only the terms without a URL that the menu names
+        "cybercrime": "/crime-areas/cybercrime",
+        "european cybercrime centre - ec3": "/about-europol/european-cybercrime-centre-ec3",
+    }
+    crawl = EuropolPage(api, context.with_hints(**{MENU_URLS: lent})).to_item()
     assert crawl["taxonomy"]["crime_areas"] == [
         {"label": "Cybercrime", "url": PUBLIC + "/crime-areas/cybercrime"}
     ]

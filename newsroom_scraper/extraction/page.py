@@ -19,7 +19,7 @@ hand); the class is plain and synchronous, as fundus's parsers are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -84,7 +84,8 @@ class PageContext:
     site: SiteInfo
     #: ``stats(key, count)``: the crawl's stats collector, or nothing outside a crawl.
     stats: Callable[[str, int], None] = _no_stats
-    #: What discovery knew about the page (a listing's label, a listing's date).
+    #: What discovery knew about the page (a listing's label, a listing's date): plain JSON data
+    #: (strings, numbers, lists, objects), for ``--keep-pages`` keeps them beside the page.
     hints: Mapping[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -112,6 +113,22 @@ class PageContext:
             attachment_rules=self.site.attachment_rules,
             fallback_counter=self.count_fallback,
         )
+
+
+#: ``Request.meta`` key where :func:`note_page` writes which page an item of the response is
+#: read from: ``{"url": the page's URL, "hints": its context's hints}``.
+PAGE_META: Final = "newsroom_page"
+
+
+def note_page(page: NewsPage) -> None:
+    """Notes on the response's request (``meta[PAGE_META]``) the URL and hints ``page`` reads
+    with: ``--keep-pages`` keeps them beside the response, so that ``extract`` builds the same
+    page again (see :class:`~newsroom_scraper.middlewares.PageArchiveMiddleware`). The last page
+    built for a response is the one noted. A response without a request (tests, ``extract``)
+    has nowhere to note it and needs nothing noted."""
+    request = page.response.request
+    if request is not None:
+        request.meta[PAGE_META] = {"url": page.url, "hints": dict(page.context.hints)}
 
 
 class NewsPage:

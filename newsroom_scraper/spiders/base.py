@@ -21,7 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsroom_scraper.errors import FETCH_FAILED, HTTP_ERROR, ExtractionError
 from newsroom_scraper.extraction.htmltext import AttachmentRules, clean_url
-from newsroom_scraper.extraction.page import NewsPage, PageContext, SiteInfo
+from newsroom_scraper.extraction.page import NewsPage, PageContext, SiteInfo, note_page
 from newsroom_scraper.params import DISCOVERY_MODES, CrawlParams, is_loopback_origin
 from newsroom_scraper.report import report_error
 from newsroom_scraper.requests import PUBLIC_URL_META
@@ -176,7 +176,9 @@ class NewsroomSpider(scrapy.Spider):
     def page(self, response: Response, **hints: Any) -> NewsPage:
         """The page object of an article response (``hints``: what discovery knew)."""
         context = self.page_context.with_hints(**hints) if hints else self.page_context
-        return self.page_class(response, context)
+        page = self.page_class(response, context)
+        note_page(page)  # for --keep-pages: the URL and hints an item of the response is read with
+        return page
 
     def inc_stat(self, key: str, count: int = 1) -> None:
         if getattr(self, "crawler", None) is not None:

@@ -255,9 +255,39 @@ class NoEmbeddedNodeError(ExtractionError):
 
 #: ``PageContext.cache`` key of the site menu's label -> URL index (the same on every shell).
 MENU_INDEX_CACHE = "europol/menu_index"
-#: Page hint: the response is a node API answer asked for an article shell that had no data.
-#: It carries no menu; the one read from the crawl's earlier shells applies to it.
-FOR_SHELL_WITHOUT_DATA = "for_shell_without_data"
+#: Page hint of a node API answer, which carries no site menu: ``{label key: URL}``, the menu's
+#: URLs of its taxonomy terms without one (:func:`menu_urls_for`), as the crawl read them from
+#: the site's shells. An explicit hint, not the crawl's cache: ``--keep-pages`` keeps it beside
+#: the answer, so that ``extract`` reading the answer alone gives the crawl's item.
+MENU_URLS = "menu_urls"
+
+
+def menu_urls_for(node: dict[str, Any], menu: dict[str, str]) -> dict[str, str]:
+    """The entries of the site menu's index (label key -> URL) that the node's taxonomy terms
+    without a URL need: what a node API answer borrows from the site's shells."""
+    wanted: dict[str, str] = {}
+    for key, value in node.items():
+        if key in _NOT_TAXONOMY_KEYS or not isinstance(value, list) or _attachment_kind(key):
+            continue
+        for entry in value:
+            title = _term_title(entry)
+            if title is None or _entry_url(entry) is not None:
+                continue
+            label = _label_key(title)
+            if label in menu:
+                wanted[label] = menu[label]
+    return wanted
+
+
+def site_menu(context: PageContext, server_data: dict[str, Any]) -> dict[str, str]:
+    """The site menu's index, computed from the first shell of the crawl that carries a menu."""
+    cached: dict[str, str] | None = context.cache.get(MENU_INDEX_CACHE)
+    if cached is not None:
+        return cached
+    index = menu_index(server_data)
+    if index:
+        context.cache[MENU_INDEX_CACHE] = index
+    return index
 
 
 class EuropolPage(NewsPage):
@@ -290,9 +320,8 @@ class EuropolPage(NewsPage):
             except self.page_errors as exc:
                 reason = f"unreadable node API answer ({type(exc).__name__})"
                 raise ExtractionError(reason) from None
-            if self.context.hints.get(FOR_SHELL_WITHOUT_DATA):
-                return node, self.context.cache.get(MENU_INDEX_CACHE) or {}
-            return node, {}
+            menus = self.context.hints.get(MENU_URLS)
+            return node, dict(menus) if isinstance(menus, dict) else {}
         try:
             server_data = find_server_data(self.text)
             node = node_of(server_data)
@@ -305,14 +334,7 @@ class EuropolPage(NewsPage):
         return node, self._site_menu(server_data)
 
     def _site_menu(self, server_data: dict[str, Any]) -> dict[str, str]:
-        """The menu index, computed by the first shell of the crawl that carries a menu."""
-        cached: dict[str, str] | None = self.context.cache.get(MENU_INDEX_CACHE)
-        if cached is not None:
-            return cached
-        index = menu_index(server_data)
-        if index:
-            self.context.cache[MENU_INDEX_CACHE] = index
-        return index
+        return site_menu(self.context, server_data)
 
     @property
     def node(self) -> dict[str, Any]:
@@ -585,7 +607,9 @@ class EuropolSpider(NewsroomSpider):
         self.inc_stat("discovery/listing_embedded/pages")
         items: list[Any] = []
         try:
-            node = node_of(find_server_data(response.text))
+            server_data = find_server_data(response.text)
+            site_menu(self.page_context, server_data)  # for node API answers: read first, here
+            node = node_of(server_data)
             for block in node.get("lists") or []:
                 if isinstance(block, dict) and isinstance(block.get("items"), list):
                     items.extend(block["items"])
@@ -824,12 +848,15 @@ class EuropolSpider(NewsroomSpider):
             self.finish_chain("a link could not be read")
 
     def parse_node_api(self, response: Response) -> Iterator[NewsItem | scrapy.Request]:
+        """The node API's answer for a shell without data. It has no site menu: the menu's URLs
+        of its terms without one, as the crawl's shells gave them, are passed as a page hint
+        (:data:`MENU_URLS`), which ``--keep-pages`` keeps beside the answer."""
         article_url = response.meta["article_url"]
-        page = self.article_page(
-            response.replace(url=article_url), **{FOR_SHELL_WITHOUT_DATA: True}
-        )
+        page = self.article_page(response.replace(url=article_url))
         try:
-            page.node  # noqa: B018
+            menu_urls = menu_urls_for(
+                page.node, self.page_context.cache.get(MENU_INDEX_CACHE) or {}
+            )
         except ExtractionError as exc:
             self.report(
                 UNEXPECTED_SHAPE,
@@ -840,6 +867,8 @@ class EuropolSpider(NewsroomSpider):
             if response.meta.get("chain"):
                 self.finish_chain("a link could not be read")
             return
+        if menu_urls:
+            page = self.article_page(response.replace(url=article_url), **{MENU_URLS: menu_urls})
         yield from self.item_and_previous(response, page)
 
     def item_and_previous(
@@ -897,6 +926,13 @@ def _article_type(value: Any) -> str | None:
     return _string(value)
 
 
+def _attachment_kind(key: str) -> str | None:
+    """The attachment kind a node key names by its words (``downloads``: document), or None."""
+    return next(
+        (_ATTACHMENT_KEY_WORDS[w] for w in key_words(key) if w in _ATTACHMENT_KEY_WORDS), None
+    )
+
+
 def _taxonomy(
     context: PageContext, node: dict[str, Any], loader: Any, menus: dict[str, str]
 ) -> dict[str, list[dict[str, str | None]]]:
@@ -909,9 +945,7 @@ def _taxonomy(
         entries = [(entry, title) for entry, title in entries if title]
         if not entries:
             continue
-        attachment_kind = next(
-            (_ATTACHMENT_KEY_WORDS[w] for w in key_words(key) if w in _ATTACHMENT_KEY_WORDS), None
-        )
+        attachment_kind = _attachment_kind(key)
         for entry, title in entries:
             target = _entry_url(entry)
             if attachment_kind:

@@ -224,6 +224,21 @@ def default_articles() -> list[Article]:
     return link_chain(sorted(articles, key=lambda a: a.published, reverse=True))
 
 
+def without_data(article: Article) -> Article:
+    """``article`` as a page whose shell carries no data (read through the node API), whose node
+    names taxonomy terms without a URL that the site menu resolves by their label (the site
+    file: "Where a taxonomy term in a node has no URL, its URL can be found there")."""
+    article.embedded = False
+    crime = next(iter(CRIME_AREAS))
+    article.extra = {
+        **article.extra,
+        "crimeAreas": [{"title": crime}, {"title": "Cybercrime"}],
+        "entities": [{"title": "European Cybercrime Centre - EC3"}],
+        "supportAndServices": [{"title": "Forensics"}, {"title": "Not in the menu"}],
+    }
+    return article
+
+
 def generate_articles(
     count: int, start_id: int = 10_000, newest: int = 1_760_000_000, seed: int = 7
 ) -> list[Article]:
