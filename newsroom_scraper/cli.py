@@ -321,6 +321,17 @@ class CrawlPlan:
     dataset: str = ""  # the dataset's name (the site's, or generic-<host>)
 
 
+def check_crawl_options(args: argparse.Namespace) -> None:
+    """Options that cannot work together, refused before anything starts."""
+    if args.keep_pages and args.out is not None:
+        raise CliError(
+            "--keep-pages keeps pages under the data directory, which --out does not use: "
+            "crawl without --out (the dataset and the run file hold the items)"
+        )
+    if args.lookback is not None and args.lookback < 0:
+        raise CliError(f"--lookback {args.lookback}: expected a whole number >= 0")
+
+
 def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
     """Resolve options into settings and spider arguments; :class:`CliError` on bad ones."""
     from scrapy.exceptions import UsageError
@@ -336,8 +347,7 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
         dataset = spidercls.dataset_name(arguments)  # derived, sanitised: safe in a path
     except (UsageError, TypeError) as exc:
         raise CliError(str(exc)) from None
-    if args.lookback is not None and args.lookback < 0:
-        raise CliError(f"--lookback {args.lookback}: expected a whole number >= 0")
+    check_crawl_options(args)
     settings = project_settings(args.settings)
     settings.set("LOG_LEVEL", args.log_level or ("INFO" if args.log_file else "WARNING"), "cmdline")
     if args.log_file:

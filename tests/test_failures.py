@@ -511,3 +511,14 @@ def test_second_ctrl_c_stops_now_with_a_sensible_summary(tmp_path: Path) -> None
     assert not (data_dir / "europol.jsonl").exists()
     report = newest_report(data_dir)
     assert report["exit_code"] == 130
+
+
+def test_keep_pages_with_out_is_refused_before_any_request(
+    server: MirrorServer, tmp_path: Path
+) -> None:
+    """``--out`` keeps no data directory, so ``--keep-pages`` would silently keep nothing."""
+    done = run_cli("crawl", "europol", "--base-url", server.origin, "--out", str(tmp_path / "o.jsonl"), "--keep-pages")  # fmt: skip
+    assert done.returncode == 2
+    assert "--keep-pages" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert server.request_count == 0
