@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Sent by a spider with ``response`` when a page requested as an article turned out not to be
+#: one (a listing, tag or home page found in a sitemap): ``--keep-pages`` does not keep it.
+page_not_article = object()
+
 
 class BaseUrlMiddleware:
     """Sends every request for the newsroom's public hosts to the ``base_url`` origin instead.
@@ -121,6 +125,8 @@ class PageArchiveMiddleware:
     itself (Europol's node API answering for a page shell without data), it replaces the page's
     file; a later visit of the page that gives no item (a chain walked through it again) leaves
     it alone. So every kept file, read alone and in any order, gives the crawl's item again.
+    A page that turns out not to be an article (:data:`page_not_article`) is removed again:
+    ``extract`` of the folder's files gives no "not an article" error.
 
     Why the hints go to the index, rather than a page's companions into a bundle (a node API
     answer kept with the shell whose site menu lent its terms their URLs): hints are the one
@@ -147,6 +153,7 @@ class PageArchiveMiddleware:
         crawler.signals.connect(self.item_done, signal=signals.item_scraped)
         crawler.signals.connect(self.item_done, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.not_article, signal=page_not_article)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -182,6 +189,22 @@ class PageArchiveMiddleware:
         if isinstance(url, str) and url:
             self.keep(url, response.body, hints)
             self.read_from.add(self.file_name(url))
+
+    def not_article(self, response: Response) -> None:
+        """Removes the file kept for ``response``'s page (its index line names a file no
+        longer there: ``extract`` only reads the files it is given)."""
+        request = getattr(response, "request", None)
+        public_url = request.meta.get(PUBLIC_URL_META, request.url) if request else response.url
+        name = self.file_name(public_url)
+        spider = self.crawler.spider
+        if name in self.read_from or spider is None:
+            return
+        if self.written.pop(name, None) is not None:
+            self.crawler.stats.inc_value("pages/kept", -1)
+        path = self.folder / spider.name / name
+        if path.exists():
+            path.unlink()
+            self.crawler.stats.inc_value("pages/not_article")
 
     def keep(self, public_url: str, body: bytes, hints: dict[str, Any] | None = None) -> None:
         spider = self.crawler.spider

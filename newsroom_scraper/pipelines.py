@@ -78,7 +78,23 @@ def validation_errors(record: dict[str, Any]) -> list[str]:
     else:
         return []
     errors = sorted(item_validator().iter_errors(record), key=lambda error: list(error.path))
-    return [f"{'/'.join(map(str, error.path)) or '(item)'}: {error.message}" for error in errors]
+    return [
+        f"{'/'.join(map(str, error.path)) or '(item)'}: {shortened(error.message)}"
+        for error in errors
+    ]
+
+
+#: Characters of one schema error kept in a reason (jsonschema quotes the whole value: a body).
+PROBLEM_CHARS = 200
+
+
+def shortened(message: str) -> str:
+    """One line of at most :data:`PROBLEM_CHARS` characters (the middle of a long one cut)."""
+    line = " ".join(message.split())
+    if len(line) <= PROBLEM_CHARS:
+        return line
+    half = PROBLEM_CHARS // 2 - 1
+    return f"{line[:half]} … {line[-half:]}"
 
 
 class ValidationPipeline:
@@ -98,7 +114,9 @@ class ValidationPipeline:
             reason = "; ".join(problems[:5])
             self.crawler.stats.inc_value("validation/dropped")
             report_error(self.crawler, INVALID_ITEM, str(record.get("url")), reason)
-            raise DropItem(f"invalid item {record.get('url')}: {reason}")
+            # The report's line above is the one people read; Scrapy's "Dropped" message
+            # prints the whole item under it, so it is a debug message (--log-level DEBUG).
+            raise DropItem(f"invalid item {record.get('url')}: {reason}", log_level="DEBUG")
         return item
 
 

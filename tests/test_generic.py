@@ -415,3 +415,164 @@ def test_an_incremental_run_fetches_the_new_articles_and_the_lookback(tmp_path: 
     assert not any(requests[f"/news?page={n}"] for n in range(3, 7))
     lines = (data / "generic-newsroom.example.org.jsonl").read_text("utf-8").splitlines()
     assert {json.loads(line)["url"] for line in lines} == {s.url for s in stories}
+
+
+# -- a new user's findings: an http-only newsroom, a plain press-release page ---------------------
+
+#: A press release as a small ministry writes it: no JSON-LD, no OpenGraph; the date line says
+#: "Published" before its <time>, the lead is a paragraph of its own above the body.
+PLAIN_RELEASE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Minister visits primary school | Ministry of Examples</title>
+<meta name="description" content="The minister met pupils and teachers."></head>
+<body><header><nav><a href="/news/">News</a> <a href="/about.html">About</a></nav></header>
+<main><article><h1>Minister visits primary school</h1>
+<p class="date">Published <time datetime="2024-03-09T10:30:00+01:00">2024-03-09</time></p>
+<p class="lead">The minister met pupils and teachers.</p>
+<p>The Ministry of Examples announced today that the minister visited a primary school in the
+north of the town. Officials said the visit had been planned for several months.</p>
+<p>Pupils showed the minister their garden. A spokesperson said: "We are proud of the result,
+which will serve the town for decades to come."</p>
+</article></main><footer><p>&copy; Ministry of Examples</p></footer></body></html>"""
+
+
+def test_a_time_element_gives_its_own_precision() -> None:
+    item = page(PLAIN_RELEASE, url="http://www.example.gov/news/2024/03/visit.html").to_item()
+    assert item["published"] == "2024-03-09T09:30:00Z"
+    assert item["published_precision"] == "second"
+    day_only = PLAIN_RELEASE.replace("2024-03-09T10:30:00+01:00", "2024-03-09")
+    dated = page(day_only, url="http://www.example.gov/news/2024/03/visit.html").to_item()
+    assert (dated["published"], dated["published_precision"]) == ("2024-03-09T00:00:00Z", "day")
+
+
+def test_the_lead_and_a_date_label_are_not_the_start_of_the_body() -> None:
+    item = page(PLAIN_RELEASE, url="http://www.example.gov/news/2024/03/visit.html").to_item()
+    assert item["lead"] == "The minister met pupils and teachers."
+    assert item["body"].startswith("The Ministry of Examples announced today")
+    assert "Published" not in item["body"]
+    assert item["body_html"].startswith("<p>The Ministry")
+
+
+def test_a_description_that_only_repeats_the_first_paragraph_leaves_it_in_the_body() -> None:
+    first = (
+        "The Ministry of Examples announced today that the minister visited a primary school "
+        "in the north of the town."
+    )
+    repeated = PLAIN_RELEASE.replace(
+        'content="The minister met pupils and teachers."', f'content="{first}"'
+    ).replace('<p class="lead">The minister met pupils and teachers.</p>', "")
+    repeated = repeated.replace(
+        """<p>The Ministry of Examples announced today that the minister visited a primary school in the
+north of the town. Officials said the visit had been planned for several months.</p>""",
+        f"<p>{first}</p><p>Officials said the visit had been planned for several months.</p>",
+    )
+    item = page(repeated, url="http://www.example.gov/news/2024/03/visit.html").to_item()
+    assert item["lead"] == first
+    assert item["body"].startswith(first)  # a paragraph like the others: body, not a lead
+
+
+def test_a_newsroom_served_over_http_only_is_crawled(tmp_path: Path) -> None:
+    """An http start URL: items keep the site's own http URLs (no --base-url: the newsroom is
+    the server itself, as for a small site served by `python -m http.server`)."""
+    stories = mirror.generate_articles(5)
+    site = mirror.build_site(stories, listing="/news", pager="next", feed=None,
+                             robots_sitemap=False)  # fmt: skip
+    server = MirrorServer(site).start()
+    try:
+        done = run_cli("crawl", server.origin + "/news", "--out", str(tmp_path / "o.jsonl"),
+                       "--data-dir", str(tmp_path / "data"), "-s", "DOWNLOAD_DELAY=0",
+                       "-s", "AUTOTHROTTLE_ENABLED=0")  # fmt: skip
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr
+    items = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text("utf-8").splitlines()]
+    assert sorted(item["url"] for item in items) == sorted(server.origin + s.path for s in stories)
+    for item in items:
+        assert item["url"].startswith("http://127.0.0.1:")
+        assert validation_errors(item) == []
+
+
+def test_an_invalid_item_is_one_readable_line_not_a_dump() -> None:
+    from scrapy.exceptions import DropItem
+    from scrapy.utils.test import get_crawler
+
+    from newsroom_scraper.pipelines import ValidationPipeline
+    from newsroom_scraper.report import RunReport
+
+    crawler = get_crawler(GenericSpider, {"EXTENSIONS": {"newsroom_scraper.report.RunReport": 0}})
+    crawler._apply_settings()
+    item = page(ARTICLE).to_item()
+    bad = {**item, "url": "ftp://news.example.org/x", "taxonomy": {"keywords": "x\n" * 2000}}
+    with pytest.raises(DropItem) as dropped:
+        ValidationPipeline.from_crawler(crawler).process_item(bad)
+    # Scrapy logs a dropped item with the whole item under it: only with --log-level DEBUG
+    assert dropped.value.log_level == "DEBUG"
+    report = RunReport.of(crawler)
+    assert report is not None
+    reason = report.errors[0].reason
+    assert "\n" not in reason
+    assert len(reason) < 600, reason
+    assert reason.startswith("taxonomy/keywords: ")
+    assert "url: 'ftp://news.example.org/x' does not match" in reason
+
+
+# -- discovery that finds nothing, kept pages that are no articles ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [("feed", "/feed.xml did not answer (HTTP 404)"), ("sitemap", "robots.txt names no sitemap"),
+     ("listing", "has no article links")],
+)  # fmt: skip
+def test_a_discovery_mode_that_finds_nothing_says_why(
+    mode: str, reason: str, tmp_path: Path
+) -> None:
+    site = mirror.build_site(mirror.generate_articles(3), listing="/news", feed=None,
+                             robots_sitemap=False)  # fmt: skip
+    start = "/about" if mode == "listing" else "/news"
+    site.add("/about", site.pages["/"])  # a page of the site without any teaser
+    server = MirrorServer(site).start()
+    try:
+        result = run_crawl(mirror.PUBLIC + start, server.origin, tmp_path, "--discovery", mode)
+    finally:
+        server.stop()
+    assert result.exit_code == 1, result.stderr
+    assert f"--discovery {mode} found no article" in result.stderr
+    assert reason in result.stderr
+
+
+def test_sitemap_discovery_tries_the_usual_sitemap_without_robots_txt(tmp_path: Path) -> None:
+    stories = mirror.generate_articles(3)
+    site = mirror.build_site(stories, listing=None, feed=None, robots_sitemap=True)
+    del site.pages["/robots.txt"]
+    site.add("/sitemap.xml", site.pages["/sitemap-news.xml.gz"])
+    result, _, _ = crawl_mirror(site, "/", tmp_path, "--discovery", "sitemap")
+    assert sorted(item["url"] for item in result.items) == sorted(s.url for s in stories)
+
+
+def test_kept_pages_are_only_articles(tmp_path: Path) -> None:
+    """The sitemap lists two tag pages: requested as articles, never kept."""
+    stories = mirror.generate_articles(4)
+    site = mirror.build_site(stories, listing=None, feed=None, robots_sitemap=True)
+    server = MirrorServer(site).start()
+    data = tmp_path / "data"
+    try:
+        done = run_cli_stats("crawl", mirror.PUBLIC + "/", "--base-url", server.origin,
+                             "--data-dir", str(data), "--keep-pages")  # fmt: skip
+    finally:
+        server.stop()
+    assert done.exit_code == 0, done.stderr
+    assert done.stats["discovery/not_article"] == 2
+    kept = sorted((data / "pages" / "generic-newsroom.example.org").glob("*.html.gz"))
+    assert len(kept) == len(stories)
+    out, err = StringIO(), StringIO()
+    assert extract_files(GenericSpider, kept, None, out, err) == 0, err.getvalue()
+    assert len(out.getvalue().splitlines()) == len(stories)
+
+
+@pytest.mark.parametrize("pager", ["next", "numbered"])
+def test_a_last_listing_page_of_one_teaser_is_read(pager: str, tmp_path: Path) -> None:
+    stories = mirror.generate_articles(mirror.PER_PAGE + 1)  # the second page: one teaser
+    site = mirror.build_site(stories, listing="/news", pager=pager, feed=None,
+                             robots_sitemap=False)  # fmt: skip
+    result, _, _ = crawl_mirror(site, "/news", tmp_path, "--discovery", "listing")
+    assert sorted(item["url"] for item in result.items) == sorted(s.url for s in stories)

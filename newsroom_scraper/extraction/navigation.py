@@ -108,11 +108,15 @@ def article_links(
     on_site: Callable[[str], bool],
     pattern: re.Pattern[str] | None = None,
     known_shapes: set[int] | None = None,
+    *,
+    known_blocks: set[str] | None = None,
 ) -> list[str]:
     """The article URLs of a listing page, page order, each once (see the module docstring).
     ``pattern``: article URLs match it (the structure is then not needed). ``known_shapes``:
     the URL shapes of the articles earlier pages of the listing gave (updated): a last page of
-    two teasers is still read as teasers, and never as its footer's links."""
+    two teasers is still read as teasers, and never as its footer's links. ``known_blocks``:
+    the signatures of those pages' teaser blocks (updated): a last page of one teaser in the
+    same block is read too."""
     own = clean_link(page_url)
     links = [link for link in page_links(root, page_url) if on_site(link.url) and link.url != own]
     if pattern is not None:
@@ -124,8 +128,8 @@ def article_links(
     least = 2 if known_shapes else 3
     teasers = [
         link
-        for group in groups.values()
-        if len({link.url for link in group}) >= least
+        for key, group in groups.items()
+        if len({link.url for link in group}) >= least or (known_blocks and key in known_blocks)
         for link in group
     ]
     if not teasers:
@@ -136,7 +140,10 @@ def article_links(
         wanted = {Counter(url_shape(link.url) for link in teasers).most_common(1)[0][0]}
         if known_shapes is not None:
             known_shapes.update(wanted)
-    return list(dict.fromkeys(link.url for link in teasers if url_shape(link.url) in wanted))
+    articles = [link for link in teasers if url_shape(link.url) in wanted]
+    if known_blocks is not None:
+        known_blocks.update(link.signature for link in articles)
+    return list(dict.fromkeys(link.url for link in articles))
 
 
 def url_shape(url: str) -> int:

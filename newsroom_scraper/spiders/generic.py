@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import UsageError
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -40,7 +41,12 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from newsroom_scraper.errors import DISCOVERY, ExtractionError
-from newsroom_scraper.extraction.article import ArticleReader, cleaned_content, main_content_html
+from newsroom_scraper.extraction.article import (
+    ArticleReader,
+    cleaned_content,
+    date_lines,
+    main_content_html,
+)
 from newsroom_scraper.extraction.dates import DateError, parse_moment
 from newsroom_scraper.extraction.metadata import PageMetadata
 from newsroom_scraper.extraction.navigation import (
@@ -51,13 +57,16 @@ from newsroom_scraper.extraction.navigation import (
     numbered_next,
 )
 from newsroom_scraper.extraction.page import NewsPage, PageContext
+from newsroom_scraper.middlewares import page_not_article
 from newsroom_scraper.params import parse_limit
 from newsroom_scraper.requests import ROLE, Role
 from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
+    from typing import Self
 
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
@@ -114,8 +123,16 @@ class GenericPage(NewsPage):
             return ""
         # A leading block that repeats any of the page's headlines (the og, JSON-LD, h1 or
         # <title> one, site name cut) is the headline, not the body.
+        # So is a leading block that repeats the lead, and a date line's label left without
+        # its <time> ("Published").
         headlines = [self.reader.without_site_name(v) for _, v in self.reader.title_candidates()]
-        return cleaned_content(found, self.url, [self.reader.title()[0] or "", *headlines])
+        return cleaned_content(
+            found,
+            self.url,
+            [self.reader.title()[0] or "", *headlines],
+            lead=self.reader.separate_lead(),
+            dates=date_lines(self.metadata.root),
+        )
 
     @cached_property
     def content_root(self) -> Any:
@@ -185,6 +202,11 @@ class GenericPage(NewsPage):
 #: and the test mirrors (``example.org`` is reserved for examples, RFC 2606); it only answers
 #: with ``--demo`` or ``--base-url``.
 DEMO_ORIGIN = "https://newsroom.example.org"
+#: Why ``crawl generic`` without a URL does not start.
+NO_START_URL = (
+    "generic needs the newsroom's URL: newsroom-scraper crawl URL (or -a start_url=URL); "
+    "without one, only --demo or --base-url serve the demo newsroom"
+)
 _DATASET_HOST = re.compile(r"^[a-z0-9][a-z0-9.-]{0,200}$")
 
 
@@ -308,6 +330,36 @@ class GenericSpider(NewsroomSpider):
         self.feeds: set[str] = set()
         #: URL shapes of the articles the listing gave so far (see ``article_links``).
         self.article_shapes: set[int] = set()
+        #: The block signatures of those articles' teasers.
+        self.teaser_blocks: set[str] = set()
+        #: Article URLs the discovery sources gave (``--since`` aside), and why a source gave
+        #: none: a crawl whose sources give no article at all reports it (see ``on_idle``).
+        self.found_articles = 0
+        self.empty_sources: list[str] = []
+        self.idle_checked = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
+
+    def on_idle(self) -> None:
+        """Once everything discovered is fetched: a discovery that found no article at all is
+        an error (exit 1) naming why each source gave none, never a silent empty crawl. Not
+        after an error already reported (a start page that failed says it itself)."""
+        if self.idle_checked or self.found_articles or (self.no_start_url and not self.base_url):
+            return
+        self.idle_checked = True
+        stats = self.crawler.stats.get_stats()
+        if any(key.startswith("errors/") and value for key, value in stats.items()):
+            return
+        mode = self.params.discovery
+        why = "; ".join(dict.fromkeys(self.empty_sources)) or "no source answered"
+        self.report(DISCOVERY, self.start_page, f"--discovery {mode} found no article: {why}")
+
+    def source_gave_none(self, reason: str) -> None:
+        self.empty_sources.append(reason)
 
     @property
     def page_context(self) -> PageContext:
@@ -378,12 +430,9 @@ class GenericSpider(NewsroomSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         if self.no_start_url and self.base_url is None:
-            self.report(
-                DISCOVERY,
-                DEMO_ORIGIN,
-                "generic needs the newsroom's URL: newsroom-scraper crawl URL (or -a "
-                "start_url=URL); without one, only --demo or --base-url serve the demo origin",
-            )
+            # Not a UsageError in check_arguments: `crawl generic --demo` is checked before
+            # --demo gives its base URL (the CLI does not tell the spider it is a demo run).
+            self.report(DISCOVERY, DEMO_ORIGIN, NO_START_URL)
             return
         mode = self.params.discovery
         if mode in {"auto", "sitemap"}:
@@ -395,11 +444,24 @@ class GenericSpider(NewsroomSpider):
         if mode in {"auto", "feed", "listing"}:
             yield self.listing_request(self.start_page)
 
-    def on_optional_error(self, failure: Failure) -> None:
-        """A robots.txt, sitemap or feed that does not answer: one discovery path less."""
+    def on_optional_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """A robots.txt, sitemap or feed that does not answer: one discovery path less (with
+        ``--discovery sitemap``, a robots.txt that does not answer: ``/sitemap.xml`` is tried)."""
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         self.inc_stat("discovery/unavailable")
-        logger.info("No %s: %s", request.meta.get(ROLE), failure.getErrorMessage())
+        error = failure.value
+        why = (
+            f"HTTP {error.response.status}"
+            if isinstance(error, HttpError)
+            else failure.getErrorMessage()
+        )
+        logger.info("No %s: %s", request.meta.get(ROLE), why)
+        url = self.requested_url(request)
+        self.source_gave_none(f"{url} did not answer ({why})")
+        if request.callback == self.parse_robots and self.params.discovery == "sitemap":
+            fallback = self.feed_request(self.public_origin + "/sitemap.xml", self.parse_sitemap)
+            if fallback is not None:
+                yield fallback
 
     # -- robots.txt, sitemaps, feeds ----------------------------------------------------------
 
@@ -410,8 +472,10 @@ class GenericSpider(NewsroomSpider):
             for line in text.splitlines()
             if line.lower().startswith("sitemap:")
         ]
-        if not sitemaps and self.params.discovery == "sitemap":
-            sitemaps = [self.public_origin + "/sitemap.xml"]
+        if not sitemaps:
+            self.source_gave_none("robots.txt names no sitemap")
+            if self.params.discovery == "sitemap":
+                sitemaps = [self.public_origin + "/sitemap.xml"]
         for url in sitemaps:
             request = self.feed_request(self.public_url(url), self.parse_sitemap)
             if request is not None:
@@ -434,6 +498,13 @@ class GenericSpider(NewsroomSpider):
                 if request is not None:
                     yield request
             return
+        entries = [entry for entry in entries if entry.get("loc")]
+        if self.article_re is not None:
+            entries = [e for e in entries if self.article_re.search(self.public_url(e["loc"]))]
+        self.found_articles += len(entries)
+        if not entries:
+            matching = " matching article_pattern" if self.article_re else ""
+            self.source_gave_none(f"the sitemap {response.url} lists no page{matching}")
         entries.sort(key=lambda e: str(e.get("lastmod") or e.get("publication_date") or ""),
                      reverse=True)  # fmt: skip
         # Under --since, an entry last modified (or published) before it is not fetched: a
@@ -442,9 +513,7 @@ class GenericSpider(NewsroomSpider):
             entry for entry in entries
             if not self.dated_before_since(entry.get("lastmod") or entry.get("publication_date"))
         ]  # fmt: skip
-        urls = [self.public_url(entry["loc"]) for entry in entries if entry.get("loc")]
-        if self.article_re is not None:
-            urls = [url for url in urls if self.article_re.search(url)]
+        urls = [self.public_url(entry["loc"]) for entry in entries]
         yield from self.articles(urls, "sitemap")
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
@@ -453,19 +522,27 @@ class GenericSpider(NewsroomSpider):
         parsed = feedparser.parse(response.body)
         if not parsed.entries:
             self.inc_stat("discovery/empty_feeds")
+            self.source_gave_none(f"the feed {response.url} has no entries")
             return
         self.inc_stat("discovery/feeds")
-        urls = [
-            clean_link(self.public_url(entry.get("link")))
+        entries = [
+            (clean_link(self.public_url(entry.get("link"))), entry)
             for entry in parsed.entries
             if entry.get("link")
-            and not self.dated_before_since(
+        ]
+        if self.article_re is not None:
+            entries = [(url, entry) for url, entry in entries if self.article_re.search(url)]
+            if not entries:
+                self.source_gave_none(f"no entry of {response.url} matches article_pattern")
+        self.found_articles += len(entries)
+        urls = [
+            url
+            for url, entry in entries
+            if not self.dated_before_since(
                 # dict.get: feedparser warns when asked for an updated time a feed lacks
                 feed_time(entry.get("published_parsed") or dict.get(entry, "updated_parsed"))
             )
         ]
-        if self.article_re is not None:
-            urls = [url for url in urls if self.article_re.search(url)]
         yield from self.articles(urls, "feed")
 
     def dated_before_since(self, value: Any) -> bool:
@@ -497,15 +574,25 @@ class GenericSpider(NewsroomSpider):
         mode = self.params.discovery
         if first:
             if mode in {"auto", "feed"}:
-                for url in feed_links(root, response.url, self.on_site):
+                feeds = feed_links(root, response.url, self.on_site)
+                if not feeds:
+                    self.source_gave_none(f"{response.url} announces and links no feed")
+                for url in feeds:
                     request = self.feed_request(url, self.parse_feed)
                     if request is not None:
                         yield request
             if mode == "feed":
                 return
         self.inc_stat("discovery/listing_pages")
-        urls = article_links(root, response.url, self.on_site, self.article_re, self.article_shapes)
+        urls = article_links(root, response.url, self.on_site, self.article_re,
+                             self.article_shapes, known_blocks=self.teaser_blocks)  # fmt: skip
         signature = tuple(urls)
+        self.found_articles += len(urls)
+        if not urls and first:
+            self.source_gave_none(
+                f"{response.url} has no article links (no repeated teaser blocks; "
+                "-a article_pattern=REGEX names them)"
+            )
         if not urls or signature in self.listing_signatures:
             self.inc_stat("discovery/listing_ended")
             return  # a page without articles, or one that repeats an earlier page
@@ -538,6 +625,7 @@ class GenericSpider(NewsroomSpider):
             if error.kind == NOT_ARTICLE:
                 self.inc_stat("discovery/not_article")
                 logger.info("Not an article: %s (%s)", response.url, error.reason)
+                self.crawler.signals.send_catch_log(page_not_article, response=response)
                 return
             self.extraction_failed(response.url, error)
             return
