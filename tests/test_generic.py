@@ -541,11 +541,22 @@ def test_a_discovery_mode_that_finds_nothing_says_why(
 
 
 def test_sitemap_discovery_tries_the_usual_sitemap_without_robots_txt(tmp_path: Path) -> None:
+    from newsroom_scraper.mirror import Page
+
     stories = mirror.generate_articles(3)
     site = mirror.build_site(stories, listing=None, feed=None, robots_sitemap=True)
-    del site.pages["/robots.txt"]
     site.add("/sitemap.xml", site.pages["/sitemap-news.xml.gz"])
-    result, _, _ = crawl_mirror(site, "/", tmp_path, "--discovery", "sitemap")
+
+    def no_robots(path: str, _server: MirrorServer) -> Page | None:
+        return Page(status=404, body=b"not found") if path == "/robots.txt" else None
+
+    server = MirrorServer(site, interceptor=no_robots).start()
+    try:
+        result = run_crawl(mirror.PUBLIC + "/", server.origin, tmp_path, "--discovery", "sitemap")
+    finally:
+        server.stop()
+    assert result.exit_code == 0, result.stderr
+    assert server.requests["/robots.txt"] >= 1
     assert sorted(item["url"] for item in result.items) == sorted(s.url for s in stories)
 
 

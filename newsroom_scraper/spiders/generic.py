@@ -277,7 +277,10 @@ class GenericSpider(NewsroomSpider):
     """
 
     name = "generic"
-    description = "any newsroom: `crawl URL` finds its articles through feeds, sitemaps, listings"
+    description = (
+        "any newsroom: `crawl URL` finds its articles through feeds, sitemaps, listings "
+        "(dataset generic-<host>; `crawl generic --demo`: the demo newsroom, dataset generic)"
+    )
     public_origin = DEMO_ORIGIN
     public_hosts = ("newsroom.example.org",)
     page_class: ClassVar[type[NewsPage]] = GenericPage
