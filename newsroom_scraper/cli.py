@@ -335,8 +335,8 @@ def dataset_of(name: str) -> str:
             if is_newsroom_url(name) or dataset == name:
                 return dataset
     raise CliError(
-        f"unknown dataset {name!r}; known sites: {', '.join(sites)}; a generic crawl's dataset "
-        "is generic-<host> (or give the newsroom URL it was crawled from)"
+        f"unknown site or dataset {name!r}; known sites: {', '.join(sites)}; a generic "
+        "crawl's dataset is generic-<host> (or give the newsroom URL it was crawled from)"
     )
 
 

@@ -67,7 +67,7 @@ def test_dataset_names_are_the_ones_crawl_makes():
      "generic-a?b", "/etc/passwd"],
 )  # fmt: skip
 def test_other_dataset_names_are_refused(name: str):
-    with pytest.raises(CliError, match="unknown dataset"):
+    with pytest.raises(CliError, match="unknown site or dataset"):
         dataset_of(name)
 
 
@@ -77,7 +77,7 @@ def test_an_unknown_dataset_is_one_line_and_exit_2(tmp_path: Path):
         done = run_cli(*command, "--data-dir", str(tmp_path), cwd=tmp_path)
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1, done.stderr
-        assert "unknown dataset" in done.stderr
+        assert "unknown site or dataset" in done.stderr
     bad_url = run_cli("stats", "https://user@host.example/x", "--data-dir", str(tmp_path))
     assert bad_url.returncode == 2, bad_url.stderr
     assert bad_url.stderr.count("\n") == 1, bad_url.stderr
