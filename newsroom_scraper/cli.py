@@ -29,6 +29,7 @@ from newsroom_scraper.report import (
     EXIT_ERRORS,
     EXIT_LOCKED,
     EXIT_OK,
+    EXIT_READER_CLOSED,
     EXIT_SIGINT,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
@@ -126,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument(
         "--demo",
         action="store_true",
-        help="crawl the offline sample shipped with the package (served on 127.0.0.1)",
+        help="crawl the offline sample shipped with the package (served on 127.0.0.1) into "
+        "<data dir>/demo/ (not with --base-url)",
     )
     crawl.add_argument(
         "-a", dest="spider_args", action="append", type=_pair, default=[], metavar="NAME=VALUE",
@@ -158,9 +160,26 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser(
         "extract", help="re-extract saved pages offline, one JSON item per file on stdout"
     )
-    extract.add_argument("--site", required=True)
-    extract.add_argument("--url", help="the page's public URL (default: taken from the page)")
-    extract.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    extract.add_argument(
+        "--site",
+        required=True,
+        help="the newsroom the pages come from, as listed by `newsroom-scraper sites` (generic: "
+        "any other)",
+    )
+    extract.add_argument(
+        "--url",
+        help="the public URL of pages that do not name their own: a URL the page gives (its "
+        "canonical link, og:url, JSON-LD, or the site's own data such as Europol's embedded "
+        "JSON) wins over it; an http(s) URL",
+    )
+    extract.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="a saved page: the site's HTML or JSON as downloaded, or a .gz kept by "
+        "`crawl --keep-pages` (its URL and hints are read from the index.jsonl beside it)",
+    )
 
     export = commands.add_parser(
         "export",
@@ -172,7 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="write <data dir>/<site>.jsonl from this Redis (redis://host:6379/0) instead",
     )
-    export.add_argument("--site", required=True)
+    export.add_argument(
+        "--site",
+        required=True,
+        help="the dataset: a newsroom, as listed by `newsroom-scraper sites`; a generic crawl's "
+        "generic-<host>; or the newsroom URL it was crawled from",
+    )
     export.add_argument(
         "--data-dir",
         type=Path,
@@ -184,12 +208,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="parquet: typed columns (needs the analysis extra); csv: one row per article, for "
         "spreadsheets; jsonl: the dataset as it stands",
     )
-    export.add_argument("--out", type=Path, metavar="FILE", help="the file to write")
+    export.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="the file to write (-: standard output, for csv and jsonl)",
+    )
 
     stats = commands.add_parser(
         "stats", help="what a dataset holds: a summary, --json, or an HTML report with charts"
     )
-    stats.add_argument("site", help="a newsroom, as listed by `newsroom-scraper sites`")
+    stats.add_argument(
+        "site",
+        metavar="DATASET",
+        help="a dataset: a newsroom, as listed by `newsroom-scraper sites`; a generic crawl's "
+        "generic-<host>; or the newsroom URL it was crawled from",
+    )
     stats.add_argument(
         "--data-dir",
         type=Path,
@@ -206,8 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve-demo",
-        help="serve a site's offline sample on 127.0.0.1 (for `crawl --base-url` or "
-        "`scrapy crawl SITE -a base_url=...`) until Ctrl-C",
+        help="serve a site's offline sample on 127.0.0.1 (for `crawl --base-url`, or "
+        "`scrapy crawl SITE -a base_url=...` from the repository) until Ctrl-C",
     )
     serve.add_argument("site", help="a newsroom, as listed by `newsroom-scraper sites`")
     serve.add_argument(
@@ -220,6 +254,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = run_command(argv)
+        sys.stdout.flush()  # a reader that stopped early shows here, not at the exit's flush
+    except BrokenPipeError:
+        return reader_closed()
+    return code
+
+
+def reader_closed() -> int:
+    """The reader of standard output stopped early (``| head``): not an error of the command,
+    no traceback, exit 141 (128 + SIGPIPE, what a shell reports for ``yes | head``). Python's
+    recipe (signal module docs, "Note on SIGPIPE"): point standard output at /dev/null, so that
+    the interpreter's last flush at exit does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return EXIT_READER_CLOSED
+
+
+def run_command(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {
@@ -249,6 +304,40 @@ def site_class(name: str) -> type[NewsroomSpider]:
     if name not in sites:
         raise CliError(f"unknown site {name!r}; known sites: {', '.join(sites)}")
     return sites[name]
+
+
+def is_newsroom_url(text: str) -> bool:
+    """A newsroom's URL (``crawl URL``: the generic site) rather than a site's name."""
+    return urlsplit(text).scheme in {"http", "https"}
+
+
+def dataset_of(name: str) -> str:
+    """The dataset ``stats`` and ``export`` read: a registered site's; a generic crawl's
+    ``generic-<host>``; or the newsroom URL that crawl started from (the same name ``crawl``
+    gives it). A ``generic-<host>`` name is accepted only if it is what the generic site's
+    ``dataset_name`` makes of that host: letters, digits, dots and dashes, never a path."""
+    from scrapy.exceptions import UsageError
+
+    from newsroom_scraper.spiders import registered_sites
+
+    sites = registered_sites()
+    if name in sites:
+        return sites[name].dataset_name({})
+    generic = sites.get("generic")
+    if generic is not None and (is_newsroom_url(name) or name.startswith("generic-")):
+        url = name if is_newsroom_url(name) else f"https://{name.removeprefix('generic-')}/"
+        try:
+            dataset = generic.dataset_name({"start_url": url})
+        except UsageError as exc:
+            if is_newsroom_url(name):
+                raise CliError(str(exc)) from None
+        else:
+            if is_newsroom_url(name) or dataset == name:
+                return dataset
+    raise CliError(
+        f"unknown site or dataset {name!r}; known sites: {', '.join(sites)}; a generic "
+        "crawl's dataset is generic-<host> (or give the newsroom URL it was crawled from)"
+    )
 
 
 def run_sites(args: argparse.Namespace) -> int:
@@ -337,7 +426,12 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
     from scrapy.exceptions import UsageError
 
     arguments = spider_arguments(args)
-    if urlsplit(args.site).scheme in {"http", "https"}:  # any newsroom: the generic site
+    if args.demo and arguments.get("base_url"):
+        raise CliError(
+            "--demo crawls the offline sample on a server of its own: drop --base-url "
+            "(or drop --demo to crawl the mirror at that URL)"
+        )
+    if is_newsroom_url(args.site):  # any newsroom: the generic site
         spidercls = site_class("generic")
         arguments["start_url"] = args.site
     else:
@@ -428,6 +522,8 @@ def check_output_file(out: Path) -> None:
 
 def check_log_file(path: Path) -> None:
     try:
+        if path.parent.exists() and not path.parent.is_dir():  # mkdir would say "File exists"
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8"):
             pass
@@ -701,7 +797,8 @@ def exit_code(outcome: CrawlOutcome) -> int:
     130/143, else what the report says (0, 1, 4)."""
     report = outcome.report
     if report is not None and report.write_failures:
-        return EXIT_WRITE_FAILED
+        code: int = report.write_failure_code()  # 6, or 141 when a pipe's reader went away
+        return code
     if outcome.failure is not None:
         return EXIT_WRITE_FAILED if is_write_failure(outcome.failure) else EXIT_ERRORS
     if report is None:
@@ -712,8 +809,8 @@ def exit_code(outcome: CrawlOutcome) -> int:
             if outcome.signum in {signal.SIGINT, signal.SIGTERM}
             else EXIT_SIGINT
         )
-    code: int = report.exit_code()
-    return code
+    verdict: int = report.exit_code()
+    return verdict
 
 
 def finish(outcome: CrawlOutcome, plan: CrawlPlan, code: int, report_path: Path | None) -> None:
@@ -727,14 +824,29 @@ def finish(outcome: CrawlOutcome, plan: CrawlPlan, code: int, report_path: Path 
         return
     print_summary(outcome, plan, code, report_path)
     if code == EXIT_UNREACHABLE:
-        origin = plan.arguments.get("base_url") or plan.spidercls.public_origin
-        host = urlsplit(origin).netloc
+        host = unreachable_host(plan, report)
         failure = report.connection_failure()
         print(
             f"newsroom-scraper: error: cannot reach {host} ({failure}); "
             "no network? try --demo for the offline sample",
             file=sys.stderr,
         )
+
+
+def unreachable_host(plan: CrawlPlan, report: Any) -> str:
+    """The host a crawl that got no answer tried: the mirror's (``--base-url``), else the one
+    of the first request that failed, else the start URL's (generic), else the site's."""
+    candidates = (
+        plan.arguments.get("base_url"),
+        report.first_failed_url,
+        plan.arguments.get("start_url"),
+        getattr(plan.spidercls, "start_url", None),
+        plan.spidercls.public_origin,
+    )
+    for url in candidates:
+        if url and urlsplit(url).netloc:
+            return urlsplit(url).netloc
+    return plan.spidercls.name
 
 
 def failure_line(exc: BaseException, plan: CrawlPlan) -> str:
@@ -789,10 +901,12 @@ def print_summary(
         f"({summary['requests']} requests) in {summary['duration_seconds']:.1f}s",
     ]
     if plan.data_dir is not None:
-        lines.append("Dataset: " + ", ".join(f"{n} {k}" for k, n in summary["dataset"].items()))
-    discovery = ", ".join(
-        f"{k.removeprefix('discovery/')}={v}" for k, v in summary["discovery"].items()
-    )
+        changes = [f"{n} {k}" for k, n in summary["dataset"].items()]
+        if summary["kept_previous"]:  # exit 5: changed articles not written over
+            changes.append(f"{summary['kept_previous']} previous versions kept")
+        lines.append("Dataset: " + ", ".join(changes))
+    # The stable keys only; the state machine's counters are in the stats and the run report.
+    discovery = ", ".join(f"{k}={v}" for k, v in summary["discovery_summary"].items())
     if discovery:
         lines.append(f"Discovery: {discovery}")
     if summary["dropped"]:
@@ -823,7 +937,12 @@ def written_lines(
     and what was (``Output:``, only then)."""
     lines = []
     for number, failure in enumerate(report.write_failures):
-        if number == 0:
+        if failure.reader_closed:
+            lines.append(
+                f"Not written: {output_label(failure.path)} closed by the reader (e.g. `| head`): "
+                "the items after that point were dropped"
+            )
+        elif number == 0:
             lines.append(f"Not written: {output_label(failure.path)}: {failure.reason}")
         else:
             lines.append(f"Also not written: {output_label(failure.path)}")
@@ -835,10 +954,14 @@ def written_lines(
         lines.append(f"Stopped at once: the requests in flight were dropped; {kept}")
     if summary["output"]:
         kind = "items" if plan.data_dir is None else "articles"
+        count = summary["output_items"]
         if plan.redis:
             kind = "items: this worker's run file"
+            if count is None:  # the run file holds this worker's new, updated and removed items
+                changes = summary["dataset"]
+                count = changes["new"] + changes["updated"] + changes["removed"]
         output = output_label(summary["output"])
-        lines.append(f"Output: {output} ({summary['output_items']} {kind})")
+        lines.append(f"Output: {output} ({count} {kind})")
     return lines
 
 
@@ -898,22 +1021,35 @@ def run_export_file(args: argparse.Namespace) -> int:
     """``export --site SITE --format F --out FILE``: the dataset as Parquet, CSV or JSON Lines."""
     from newsroom_scraper.analysis import MissingExtraError
     from newsroom_scraper.analysis.dataset import DatasetError, dataset_file
-    from newsroom_scraper.analysis.export import export
+    from newsroom_scraper.analysis.export import export, export_stream
 
     if not args.format or not args.out:
         raise CliError("export needs --format parquet|csv|jsonl and --out FILE (or --redis URL)")
-    source = dataset_file(data_dir(args.data_dir), site_class(args.site).name)
-    if args.out.resolve() == source.resolve():
+    to_stdout = str(args.out) == STDOUT
+    if to_stdout and args.format == "parquet":
+        raise CliError(
+            "--out -: Parquet is not written to standard output (readers need the whole file "
+            "to seek in): give a file name, or use --format csv or jsonl"
+        )
+    source = dataset_file(data_dir(args.data_dir), dataset_of(args.site))
+    if not to_stdout and args.out.resolve() == source.resolve():
         raise CliError(f"--out {args.out}: that is the dataset itself")
     try:
-        count = export(source, args.out, args.format)
+        if to_stdout:
+            sys.stdout.flush()
+            count = export_stream(source, sys.stdout.buffer, args.format)
+        else:
+            count = export(source, args.out, args.format)
     except MissingExtraError as exc:
         raise CliError(str(exc)) from None
     except DatasetError as exc:
         raise CliError(str(exc), code=EXIT_ERRORS) from None
+    except BrokenPipeError:
+        raise  # the reader stopped early: main() exits quietly
     except OSError as exc:
         raise CliError(f"{args.out}: {exc.strerror or exc}", code=EXIT_ERRORS) from None
-    print(f"Exported {count} articles from {source} to {args.out}", file=sys.stderr)
+    target = output_label(str(args.out))
+    print(f"Exported {count} articles from {source} to {target}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -923,7 +1059,7 @@ def run_stats(args: argparse.Namespace) -> int:
     from newsroom_scraper.analysis.dataset import DatasetError, dataset_file, runs_folder
     from newsroom_scraper.analysis.stats import dataset_stats, format_summary
 
-    site = site_class(args.site).name
+    site = dataset_of(args.site)
     folder = data_dir(args.data_dir)
     source = dataset_file(folder, site)
     try:
@@ -964,6 +1100,17 @@ def run_extract(args: argparse.Namespace) -> int:
 # -- serve-demo -----------------------------------------------------------------------------------
 
 
+def serving_lines(site: str, folder: Path, origin: str) -> str:
+    """What ``serve-demo`` prints: where, and the commands that crawl it (plain Scrapy needs
+    the project's scrapy.cfg: it works from the repository only)."""
+    return (
+        f"Serving the offline sample of {site} ({folder}) at {origin}; Ctrl-C stops.\n"
+        f"  newsroom-scraper crawl {site} --base-url {origin} --out items.jsonl\n"
+        f"  scrapy crawl {site} -a base_url={origin} -O items.jsonl   "
+        "# plain Scrapy: from the repository's folder only"
+    )
+
+
 def run_serve_demo(args: argparse.Namespace) -> int:
     """Serve ``newsroom_scraper/demo/<site>/`` on 127.0.0.1 until SIGINT or SIGTERM (exit 0)."""
     from newsroom_scraper.mirror import MirrorServer, MirrorSite
@@ -978,13 +1125,7 @@ def run_serve_demo(args: argparse.Namespace) -> int:
         raise CliError(
             f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}", EXIT_USAGE
         ) from None
-    origin = server.origin
-    print(
-        f"Serving the offline sample of {site} ({folder}) at {origin}; Ctrl-C stops.\n"
-        f"  newsroom-scraper crawl {site} --base-url {origin} --out items.jsonl\n"
-        f"  scrapy crawl {site} -a base_url={origin} -O items.jsonl",
-        flush=True,
-    )
+    print(serving_lines(site, folder, server.origin), flush=True)
 
     def stop(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt

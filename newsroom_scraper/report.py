@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from collections import Counter
@@ -46,6 +47,9 @@ EXIT_SHAPE_CHANGED: Final = 5
 EXIT_SIGINT: Final = 130
 EXIT_SIGTERM: Final = 143
 EXIT_WRITE_FAILED: Final = 6
+#: 128 + SIGPIPE: the reader of standard output stopped early (``| head``), as a shell reports
+#: a writer killed by SIGPIPE (``yes | head`` under ``set -o pipefail``).
+EXIT_READER_CLOSED: Final = 141
 
 EXIT_CODES_DOC: Final = {
     EXIT_OK: "success",
@@ -60,7 +64,12 @@ EXIT_CODES_DOC: Final = {
     EXIT_SIGTERM: "terminated (SIGTERM)",
     EXIT_WRITE_FAILED: "the output could not be written (dataset, --out file or run report: "
     "disk full, read-only, no permission); the previous file is kept as it was",
+    EXIT_READER_CLOSED: "standard output was closed by its reader before everything was "
+    "written (e.g. `| head`)",
 }
+
+#: The reason of a write failure whose reader went away (a pipe closed early, ``| head``).
+READER_CLOSED = "closed by the reader"
 
 #: Longest error reason kept (summary, log, report): one readable line.
 MAX_REASON = 300
@@ -136,9 +145,8 @@ def describe_failure(exc: BaseException) -> str:
 def report_write_failure(crawler: Crawler, path: Path | str, exc: BaseException) -> None:
     """A file of the run's output could not be written: the run must not say "success"."""
     logger.debug("Cannot write %s", path, exc_info=exc)  # the traceback, at DEBUG only
-    crawler.signals.send_catch_log(
-        signal=output_write_failed, path=str(path), reason=describe_failure(exc)
-    )
+    reason = READER_CLOSED if isinstance(exc, BrokenPipeError) else describe_failure(exc)
+    crawler.signals.send_catch_log(signal=output_write_failed, path=str(path), reason=reason)
 
 
 def close_spider_soon(crawler: Crawler, reason: str) -> None:
@@ -161,6 +169,11 @@ class WriteFailure:
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "reason": self.reason}
 
+    @property
+    def reader_closed(self) -> bool:
+        """A pipe whose reader stopped early: what was written was read, the rest is not wanted."""
+        return self.reason == READER_CLOSED
+
 
 class RunReport:
     """Collects the run's errors, draws the progress line and decides the exit code."""
@@ -171,6 +184,8 @@ class RunReport:
         self.errors: list[ErrorRecord] = []
         self.error_counts: Counter[str] = Counter()
         self.first_fetch_failure: str | None = None
+        #: Its URL: where the crawl tried to go (the host named when nothing answered).
+        self.first_failed_url: str | None = None
         #: Files that could not be written, with the OS error (dataset, state, --out file).
         self.write_failures: list[WriteFailure] = []
         self.close_reason: str | None = None
@@ -208,6 +223,7 @@ class RunReport:
             self.errors.append(ErrorRecord(kind, url, reason))
         if kind == "fetch_failed" and self.first_fetch_failure is None:
             self.first_fetch_failure = f"{url}: {reason}"
+            self.first_failed_url = url
         logger.error("%s: %s (%s)", kind, url, reason)
 
     def on_write_failed(self, path: str, reason: str) -> None:
@@ -255,7 +271,7 @@ class RunReport:
         """0, 1 (errors above the threshold), 4 (nothing reachable), 5 (the newsroom changed
         shape), 6 (output not written) or 130/143 (stopped)."""
         if self.write_failures:
-            return EXIT_WRITE_FAILED
+            return self.write_failure_code()
         if threshold is None:
             threshold = self.crawler.settings.getint("NEWSROOM_ERROR_THRESHOLD", 0)
         reason = self.close_reason or ""
@@ -270,6 +286,12 @@ class RunReport:
         if errors > threshold or reason not in {"finished", "closespider_itemcount"}:
             return EXIT_ERRORS
         return EXIT_OK
+
+    def write_failure_code(self) -> int:
+        """6, or 141 when the only "failure" is a reader that closed standard output early."""
+        if all(failure.reader_closed for failure in self.write_failures):
+            return EXIT_READER_CLOSED
+        return EXIT_WRITE_FAILED
 
     def shape(self) -> ShapeMonitor | None:
         """Field coverage and shape changes; ``None`` when the crawl keeps no dataset."""
@@ -320,11 +342,29 @@ class RunReport:
                 change: stats.get(f"dataset/{change}", 0)
                 for change in ("new", "updated", "unchanged", "removed")
             },
+            # Changed articles whose new version lost fields (exit 5): not written over.
+            "kept_previous": stats.get("dataset/kept_previous", 0),
             "output": stats.get("output/file"),
             "output_items": stats.get("output/items"),
             "write_failures": [record.as_dict() for record in self.write_failures],
             "dropped": stats.get("item_dropped_count", 0),
             "errors": dict(sorted(self.error_counts.items())),
             "discovery": {k: v for k, v in sorted(stats.items()) if k.startswith("discovery/")},
+            "discovery_summary": summary_discovery(stats),
             "duration_seconds": round(time.monotonic() - self.started, 3),
         }
+
+
+#: The discovery stats the summary shows: the mode asked for, the path taken, and each source's
+#: pages and articles. Internal ones (the state machine's ``state`` and ``transitions/*``, ends,
+#: skips) stay in the stats and the run report.
+_SUMMARY_DISCOVERY = re.compile(r"discovery/(mode|path|[a-z0-9_]+/(pages|articles))")
+
+
+def summary_discovery(stats: dict[str, Any]) -> dict[str, Any]:
+    """``{"mode": "auto", "path": "listing", "rss/articles": 5, ...}``, sorted by key."""
+    return {
+        key.removeprefix("discovery/"): value
+        for key, value in sorted(stats.items())
+        if _SUMMARY_DISCOVERY.fullmatch(key)
+    }

@@ -16,9 +16,10 @@ the format asked for. Every output is written aside and renamed into place.
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from newsroom_scraper.analysis import require
 from newsroom_scraper.analysis.dataset import iter_records, open_dataset, output_aside
@@ -32,6 +33,7 @@ from newsroom_scraper.analysis.tables import (
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import TextIO
 
 FORMATS = ("parquet", "csv", "jsonl")
 
@@ -65,17 +67,43 @@ def export_parquet(source: Path, out: Path) -> int:
 
 
 def export_csv(source: Path, out: Path) -> int:
+    with output_aside(out) as temp, temp.open("w", encoding="utf-8", newline="") as stream:
+        return write_csv(source, stream)
+
+
+def write_csv(source: Path, stream: TextIO) -> int:
     vocabularies = vocabularies_of(iter_records(source))
     count = 0
-    with output_aside(out) as temp, temp.open("w", encoding="utf-8", newline="") as stream:
-        # The csv module's default dialect is RFC 4180's: quotes only where needed, a quote
-        # doubled, CRLF after each row; line breaks inside a quoted cell stay as they are.
-        writer = csv.writer(stream, dialect="excel")
-        writer.writerow(csv_header(vocabularies))
-        for record in iter_records(source):
-            writer.writerow(csv_row(record, vocabularies))
-            count += 1
+    # The csv module's default dialect is RFC 4180's: quotes only where needed, a quote
+    # doubled, CRLF after each row; line breaks inside a quoted cell stay as they are.
+    writer = csv.writer(stream, dialect="excel")
+    writer.writerow(csv_header(vocabularies))
+    for record in iter_records(source):
+        writer.writerow(csv_row(record, vocabularies))
+        count += 1
     return count
+
+
+def export_stream(source: Path, stream: BinaryIO, fmt: str) -> int:
+    """``--out -``: CSV or JSON Lines written to an open stream (standard output), as they
+    come; Parquet needs a file (its footer indexes the whole file)."""
+    if fmt == "csv":
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        try:
+            count = write_csv(source, text)
+            text.flush()
+        finally:
+            text.detach()  # the caller's stream stays open
+        return count
+    if fmt == "jsonl":
+        count = 0
+        with open_dataset(source) as lines:
+            for line in lines:
+                stream.write(line)
+                count += bool(line.strip())
+        stream.flush()
+        return count
+    raise ValueError(f"format {fmt!r} cannot be written to a stream; expected csv or jsonl")
 
 
 def export_jsonl(source: Path, out: Path) -> int:

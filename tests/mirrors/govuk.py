@@ -40,7 +40,10 @@ from tests.helpers import SHARED
 
 PUBLIC = "https://www.gov.uk"
 JSON_TYPE = "application/json; charset=utf-8"
-EXAMPLES = SHARED / "sites" / "govuk-examples"
+#: The folder of ../shared the default mirror (hence the demo sample) is seeded from: tests that
+#: compare with the shipped demo skip without it.
+SHARED_SEEDS = ("sites", "govuk-examples")
+EXAMPLES = SHARED.joinpath(*SHARED_SEEDS)
 LONDON = ZoneInfo("Europe/London")
 CONTENT_API = "/api/content"
 PAGE_SIZE = 100
