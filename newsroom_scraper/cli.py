@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument(
         "site",
         help="a newsroom, as listed by `newsroom-scraper sites`, or the URL of any newsroom's "
-        "listing page (the generic site, dataset generic-<host>)",
+        "listing page (the generic site, dataset generic-<host>; `crawl generic --demo` is its "
+        "offline sample, dataset generic)",
     )
     crawl.add_argument(
         "--out", type=Path, help="write exactly this run's items to FILE (-: standard output)"
@@ -410,6 +411,10 @@ class CrawlPlan:
     dataset: str = ""  # the dataset's name (the site's, or generic-<host>)
 
 
+#: Stands for the demo server's origin when a ``--demo`` crawl's arguments are checked.
+DEMO_CHECK_ORIGIN = "http://127.0.0.1:1"
+
+
 def check_crawl_options(args: argparse.Namespace) -> None:
     """Options that cannot work together, refused before anything starts."""
     if args.keep_pages and args.out is not None:
@@ -436,8 +441,10 @@ def plan_crawl(args: argparse.Namespace) -> CrawlPlan:
         arguments["start_url"] = args.site
     else:
         spidercls = site_class(args.site)
+    # --demo gives the spider its base URL once its server runs: checked as a crawl of a mirror.
+    checked = {"base_url": DEMO_CHECK_ORIGIN, **arguments} if args.demo else arguments
     try:
-        spidercls.check_arguments(**arguments)
+        spidercls.check_arguments(**checked)
         dataset = spidercls.dataset_name(arguments)  # derived, sanitised: safe in a path
     except (UsageError, TypeError) as exc:
         raise CliError(str(exc)) from None

@@ -587,3 +587,12 @@ def test_a_last_listing_page_of_one_teaser_is_read(pager: str, tmp_path: Path) -
                              robots_sitemap=False)  # fmt: skip
     result, _, _ = crawl_mirror(site, "/news", tmp_path, "--discovery", "listing")
     assert sorted(item["url"] for item in result.items) == sorted(s.url for s in stories)
+
+
+def test_generic_without_a_url_is_a_usage_error_before_any_request() -> None:
+    """``crawl generic`` names no newsroom: exit 2, one line; ``--demo`` has its own newsroom."""
+    done = run_cli("crawl", "generic", "--out", "-")
+    assert done.returncode == 2, done.stderr
+    assert "generic needs the newsroom's URL" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -305,6 +305,8 @@ class GenericSpider(NewsroomSpider):
     ) -> None:
         given = start_url or type(self).start_url
         super().__init__(*args, **kwargs)
+        if not given and self.base_url is None:
+            raise UsageError(NO_START_URL)  # the CLI checks arguments before any request
         if given and type(self).name == GenericSpider.name:
             # The dataset of a generic crawl is named after its host (a preset keeps its name).
             self.name = dataset_name(given)
@@ -327,7 +329,6 @@ class GenericSpider(NewsroomSpider):
             if source.strip() and target.strip():
                 names[source.strip()] = target.strip()
         self.vocabulary_names = names
-        self.no_start_url = given is None
         self.listing_pages: set[str] = set()
         self.listing_signatures: set[tuple[str, ...]] = set()
         self.feeds: set[str] = set()
@@ -351,7 +352,7 @@ class GenericSpider(NewsroomSpider):
         """Once everything discovered is fetched: a discovery that found no article at all is
         an error (exit 1) naming why each source gave none, never a silent empty crawl. Not
         after an error already reported (a start page that failed says it itself)."""
-        if self.idle_checked or self.found_articles or (self.no_start_url and not self.base_url):
+        if self.idle_checked or self.found_articles:
             return
         self.idle_checked = True
         stats = self.crawler.stats.get_stats()
@@ -432,11 +433,6 @@ class GenericSpider(NewsroomSpider):
         )  # fmt: skip
 
     async def start(self) -> AsyncIterator[Any]:
-        if self.no_start_url and self.base_url is None:
-            # Not a UsageError in check_arguments: `crawl generic --demo` is checked before
-            # --demo gives its base URL (the CLI does not tell the spider it is a demo run).
-            self.report(DISCOVERY, DEMO_ORIGIN, NO_START_URL)
-            return
         mode = self.params.discovery
         if mode in {"auto", "sitemap"}:
             robots = scrapy.Request(
