@@ -111,8 +111,7 @@ class HtmlFragment:
 
     def __init__(self, html: str, base_url: str) -> None:
         self.base_url = base_url
-        self.root = _parse(html)
-        self._source_has_marks = _has_marks(html)
+        self.root, self._source_has_marks = _parse_marked(html)
         _clean(self.root, base_url)
 
     def html(self) -> str:
@@ -197,7 +196,7 @@ def html_text(html: str) -> str:
     :class:`HtmlFragment`: for leads and key points, whose links are not kept."""
     if "<" not in html and "&" not in html:
         return squash(html)
-    return _text(_parse(html), _has_marks(html))
+    return _text(*_parse_marked(html))
 
 
 def element_text(element: lxml.etree._Element) -> str:
@@ -227,8 +226,24 @@ def _parse(html: str) -> lxml.etree._Element:
     """The fragment's nodes in a ``<div>`` wrapper, as ``lxml.html.fragments_fromstring``
     reads them; :class:`ExtractionError` when the parser had to stop before the end (nesting
     deeper than libxml2's 2,048 levels even with ``huge_tree``): text would be lost."""
+    return _parse_marked(html)[0]
+
+
+def _parse_marked(html: str) -> tuple[lxml.etree._Element, bool]:
+    """:func:`_parse`, and whether the source could put a break mark of :data:`_TEXT_XSLT`
+    into the text (one scan of the source for both)."""
+    if _CONTROL_OR_MARK.search(html):
+        html = _CONTROL_CHARACTERS.sub("", html)  # never content (lxml keeps them as text)
+        marks = "\ue000" in html or "\ue001" in html
+    else:
+        marks = False
+    if not marks and "&#" in html:
+        marks = bool(_MARKS.search(html))
+    return _parse_clean(html), marks
+
+
+def _parse_clean(html: str) -> lxml.etree._Element:
     wrapper = lxml.etree.Element("div")
-    html = _CONTROL_CHARACTERS.sub("", html)  # lxml refuses them; they are never content
     if not html or not html.strip():
         return wrapper
     if not _FULL_HTML.match(html):
@@ -401,10 +416,11 @@ def _walk(element: lxml.etree._Element, hides: Hides, *, layout: bool) -> list[_
 
 
 #: Break marks in the output of :data:`_TEXT_XSLT` (private-use characters: a page can hold
-#: them only written as such or as character references, see :func:`_has_marks`).
+#: them only written as such or as character references, see :func:`_parse_marked`).
 _PARAGRAPH_MARK = "\ue000"
 _LINE_MARK = "\ue001"
 _MARKS = re.compile(r"[\ue000\ue001]|&#(?:0*5734[45]|[xX]0*[eE]00[01])")
+_CONTROL_OR_MARK = re.compile(_CONTROL_CHARACTERS.pattern[:-1] + "\ue000\ue001]")
 
 
 def _alternatives(tags: frozenset[str]) -> str:
@@ -433,11 +449,6 @@ def _text_transform() -> lxml.etree.XSLT:
     if transform is None:
         transform = _TRANSFORMS.text = lxml.etree.XSLT(lxml.etree.XML(_TEXT_XSLT))
     return transform
-
-
-def _has_marks(html: str) -> bool:
-    """Whether the source could put a break mark into the text (then the Python walk runs)."""
-    return ("\ue000" in html or "\ue001" in html or "&#" in html) and bool(_MARKS.search(html))
 
 
 def _text(root: lxml.etree._Element, source_has_marks: bool) -> str:

@@ -93,7 +93,11 @@ def find_server_data(text: str) -> dict[str, Any]:
     Decoded with ``raw_decode``, which stops at the end of the value: ``};`` inside HTML or CSS
     strings of the JSON cannot cut it short, as a regular expression up to ``};`` would.
     """
-    assignments = list(_SERVER_DATA_ASSIGNMENT.finditer(text))
+    if text.count("window.SERVER_DATA") == 1:  # the common case: no scan with the regex
+        found = _SERVER_DATA_ASSIGNMENT.match(text, text.index("window.SERVER_DATA"))
+        assignments = [found] if found else []
+    else:
+        assignments = list(_SERVER_DATA_ASSIGNMENT.finditer(text))
     if len(assignments) != 1:
         raise ExtractionError(
             f"{len(assignments)} window.SERVER_DATA assignments in the page (expected exactly 1)"
