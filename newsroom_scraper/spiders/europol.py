@@ -38,7 +38,7 @@ from newsroom_scraper.requests import ROLE, Role
 from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Generator, Iterator
+    from collections.abc import AsyncIterator, Iterator
     from datetime import datetime
 
     from twisted.python.failure import Failure
@@ -854,31 +854,8 @@ class EuropolSpider(NewsroomSpider):
     def item_and_previous(
         self, response: Response, page: EuropolPage
     ) -> Iterator[NewsItem | scrapy.Request]:
-        """The article's item (within the window, unless only its link was wanted), and, for a
-        link of the chain, the previous article.
-
-        Without ``since`` the previous article is asked for first: the chain is sequential, and
-        its next page then downloads while this one's item is built and stored (with ``since``
-        the item's date decides whether the chain goes on, so the item comes first).
-        """
-        chain = response.meta.get("chain")
-        if chain and self.params.since is None:
-            yield from self.previous_link(page)
-            yield from self.item_within(response, page)
-            return
-        item = yield from self.item_within(response, page)
-        if not chain:
-            return
-        if self.older_than_since(item):
-            self.finish_chain(f"{page.url} is older than since")
-            return
-        yield from self.previous_link(page)
-
-    def item_within(
-        self, response: Response, page: EuropolPage
-    ) -> Generator[NewsItem, None, NewsItem | None]:
-        """Yield the page's item when it is within the window and wanted; return it (or None
-        when it could not be extracted: reported)."""
+        """The article's item (within the window, unless only its link was wanted), then, for a
+        link of the chain, the previous article."""
         try:
             item: NewsItem | None = page.to_item()
         except ExtractionError as exc:
@@ -887,10 +864,11 @@ class EuropolSpider(NewsroomSpider):
         within = item is not None and self.in_window(item)
         if item is not None and within and not response.meta.get("chain_only"):
             yield item
-        return item
-
-    def previous_link(self, page: EuropolPage) -> Iterator[scrapy.Request]:
-        """The request for the chain's next link, or the end of the chain."""
+        if not response.meta.get("chain"):
+            return
+        if self.older_than_since(item):
+            self.finish_chain(f"{page.url} is older than since")
+            return
         previous = page.previous_url()
         if previous is None:
             self.finish_chain(f"{page.url} has no previous article")
