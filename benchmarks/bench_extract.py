@@ -103,24 +103,26 @@ class Result:
         return record
 
 
-def timed(
-    result: Result,
-    run_pass: Callable[[list[Path]], int],
+def interleaved(
+    runs: list[tuple[Result, Callable[[list[Path]], int]]],
     files: list[Path],
     repeat: int,
     warmup: int,
-) -> Result:
-    """One warm-up pass over the first ``warmup`` files (excluded), then ``repeat`` passes."""
-    run_pass(files[:warmup])
+) -> None:
+    """Each extractor's warm-up pass (excluded), then ``repeat`` rounds of one timed pass of
+    each extractor in turn: the passes compared with each other ran within seconds of each
+    other, so a change of load on a shared machine hits both sides of a ratio alike."""
+    for _, run_pass in runs:
+        run_pass(files[:warmup])
     for _ in range(repeat):
-        gc.collect()
-        wall0, cpu0 = time.perf_counter(), time.process_time()
-        ok = run_pass(files)
-        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-        result.passes_cpu_s.append(cpu)
-        result.passes_wall_s.append(wall)
-        result.ok_pages = ok
-    return result
+        for result, run_pass in runs:
+            gc.collect()
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            ok = run_pass(files)
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            result.passes_cpu_s.append(cpu)
+            result.passes_wall_s.append(wall)
+            result.ok_pages = ok
 
 
 # -- the two extractors ------------------------------------------------------------------------
@@ -153,6 +155,46 @@ def trafilatura_pass(fast: bool, stats: dict[str, int]) -> Callable[[list[Path]]
         return ok
 
     return run_pass
+
+
+def process_comparison(files: list[Path], runs: int) -> list[tuple[float, float, float, float]]:
+    """``newsroom-scraper extract --site europarl FILES`` as a process (start-up, JSON lines to
+    a pipe) against a process running ``trafilatura.extract`` over the same files, one after the
+    other, ``runs`` times: (our CPU, trafilatura's CPU, our wall, trafilatura's wall) per run,
+    in seconds. CPU is user + system time of the process (``os.wait4``)."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(benchlib.REPO)}
+    ours_cmd = [sys.executable, "-m", "newsroom_scraper.cli", "extract", "--site", "europarl"]
+    traf_code = (
+        "import sys, trafilatura\n"
+        "for name in sys.argv[1:]:\n"
+        "    with open(name, 'rb') as page:\n"
+        "        print(trafilatura.extract(page.read()) is not None)\n"
+    )
+    traf_cmd = [sys.executable, "-c", traf_code]
+
+    def measured(command: list[str]) -> tuple[float, float]:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command + [str(f) for f in files],
+            env=env,
+            cwd=benchlib.REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{command[:6]} failed")
+        return usage.ru_utime + usage.ru_stime, time.perf_counter() - started
+
+    figures = []
+    for _ in range(runs):
+        our_cpu, our_wall = measured(ours_cmd)
+        traf_cpu, traf_wall = measured(traf_cmd)
+        figures.append((our_cpu, traf_cpu, our_wall, traf_wall))
+    return figures
 
 
 # -- page sets ---------------------------------------------------------------------------------
@@ -249,6 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per figure")
     parser.add_argument("--warmup", type=int, default=100, help="pages of the warm-up pass")
     parser.add_argument("--no-trafilatura", action="store_true", help="our figures only")
+    parser.add_argument(
+        "--process-copies",
+        type=int,
+        default=700,
+        help="Europarl: also compare whole processes over the real pages x N (0: skip)",
+    )
+    parser.add_argument("--process-runs", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
 
@@ -301,33 +350,38 @@ def main(argv: list[str] | None = None) -> int:
         for label, spidercls, page_files in sets:
             print(f"\nTiming {label} ({len(page_files)} pages) ...", flush=True)
             errors: list[str] = []
-            result = timed(
-                Result(label, "newsroom_scraper extract", len(page_files)),
-                ours(spidercls, errors),
-                page_files,
-                args.repeat,
-                args.warmup,
-            )
+            result = Result(label, "newsroom_scraper extract", len(page_files))
+            runs: list[tuple[Result, Callable[[list[Path]], int]]] = [
+                (result, ours(spidercls, errors))
+            ]
+            traf_stats: list[tuple[Result, dict[str, int]]] = []
+            if not args.no_trafilatura:
+                for fast in (False, True):
+                    stats: dict[str, int] = {}
+                    name = "trafilatura.extract" + (" fast=True" if fast else "")
+                    traf = Result(label, name, len(page_files))
+                    runs.append((traf, trafilatura_pass(fast, stats)))
+                    traf_stats.append((traf, stats))
+            interleaved(runs, page_files, args.repeat, args.warmup)
             if errors:
                 result.note = "failures: " + " | ".join(errors[:3])
-            results.append(result)
-            if args.no_trafilatura:
-                continue
-            for fast in (False, True):
-                stats: dict[str, int] = {}
-                name = "trafilatura.extract" + (" fast=True" if fast else "")
-                traf = timed(
-                    Result(label, name, len(page_files)),
-                    trafilatura_pass(fast, stats),
-                    page_files,
-                    args.repeat,
-                    args.warmup,
-                )
+            for traf, stats in traf_stats:
                 ok = max(traf.ok_pages, 1)
                 traf.note = f"{stats.get('chars', 0) // ok} characters of text per non-empty page"
-                results.append(traf)
+            results.extend(run for run, _ in runs)
 
     print_results(results)
+    europarl_cls_ok = benchlib.europarl_status()[0] is not None
+    if args.process_copies and europarl_cls_ok and not args.no_trafilatura:
+        pages = sorted(benchlib.EUROPARL_PAGES.glob("*.html")) * args.process_copies
+        print(f"\nEuroparl as whole processes ({len(pages)} pages, start-up included):")
+        for our_cpu, traf_cpu, our_wall, traf_wall in process_comparison(pages, args.process_runs):
+            print(
+                f"  extract CLI {len(pages) / our_cpu:6.1f} pages/s CPU ({our_wall:5.2f} s wall), "
+                f"trafilatura {len(pages) / traf_cpu:5.1f} pages/s CPU ({traf_wall:5.2f} s wall): "
+                f"{traf_cpu / our_cpu:.2f}x by CPU, {traf_wall / our_wall:.2f}x by wall "
+                f"(load {benchlib.load_average()})"
+            )
     print(f"  Load average at end: {benchlib.load_average()}")
     dateparser = "yes" if "dateparser" in sys.modules else "no"
     print(f"\ndateparser imported by the extraction: {dateparser}")
@@ -351,6 +405,11 @@ def main(argv: list[str] | None = None) -> int:
         traf = by_key[("Europarl real", "trafilatura.extract")]
         fast = by_key[("Europarl real", "trafilatura.extract fast=True")]
         ratio = europarl.pages_per_s / traf.pages_per_s
+        pairs = [t / o for o, t in zip(europarl.passes_cpu_s, traf.passes_cpu_s, strict=True)]
+        print(
+            f"  Europarl, ratio of each round's passes (ours and trafilatura's back to back): "
+            f"{', '.join(f'{r:.2f}' for r in pairs)} (lowest {min(pairs):.2f}x)"
+        )
         europarl_ok = europarl.ok_pages == europarl.pages
         met = ratio >= EUROPARL_TARGET_RATIO and europarl_ok
         print(

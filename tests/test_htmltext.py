@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import io
+import re
+
 import lxml.etree
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from newsroom_scraper.errors import ExtractionError
 from newsroom_scraper.extraction.htmltext import (
     AttachmentRules,
     HtmlFragment,
+    _parse,
+    _walk,
+    drops_text,
     element_text,
     html_text,
     inline_text,
+    squash,
 )
+from newsroom_scraper.report import EXIT_ERRORS
 
 BASE = "https://www.example.org/news/a"
 RULES = AttachmentRules(file_path_prefixes=("/sites/default/files/",))
@@ -122,3 +133,125 @@ def test_layout_of_cells_breaks_and_dropped_elements():
         "a b\nc"
     )
     assert html_text("a<br>b<br><br>c<noscript>x</noscript><template>y</template>") == "a\nb\nc"
+
+
+# -- nesting deeper than libxml2's default limit (issue 10, finding 9) ------------------------------
+
+
+def nested(depth: int) -> str:
+    return "<p>a</p>" + "<div>" * depth + "deep" + "</div>" * depth + "<p>after</p>"
+
+
+def test_text_under_300_nested_elements_is_all_kept():
+    # Without huge_tree libxml2 stopped at 256 levels: the body was "a", and no error.
+    fragment = HtmlFragment(nested(300), BASE)
+    assert fragment.text() == "a\n\ndeep\n\nafter"
+    assert fragment.html().endswith("deep" + "</div>" * 300 + "<p>after</p>")
+    assert html_text(nested(300)) == "a\n\ndeep\n\nafter"
+
+
+def test_nesting_beyond_what_the_parser_reads_is_an_extraction_error_not_a_short_text():
+    # libxml2 reads 2,048 levels even with huge_tree; past that the text would be cut short.
+    with pytest.raises(ExtractionError, match="not readable to its end"):
+        HtmlFragment(nested(2_100), BASE)
+    with pytest.raises(ExtractionError, match="not readable to its end"):
+        html_text(nested(2_100))
+
+
+def test_a_europol_article_nested_too_deep_is_reported_not_stored_short(tmp_path):
+    from newsroom_scraper.extract import extract_files
+    from newsroom_scraper.spiders.europol import EuropolSpider
+    from tests.mirrors import europol
+
+    article = europol.generate_articles(1)[0]
+    node = {**article.node(False), "body": nested(2_100)}
+    page = europol.shell(
+        article.title, {"NodeLoader": {"node": node}}, europol.PUBLIC + article.alias
+    )
+    path = tmp_path / "deep.html"
+    path.write_bytes(page)
+    out, err = io.StringIO(), io.StringIO()
+    assert extract_files(EuropolSpider, [path], None, out, err) == EXIT_ERRORS
+    assert out.getvalue() == ""
+    assert "not readable to its end" in err.getvalue()
+
+
+# -- the fast text layout agrees with the piece-by-piece reference -------------------------------
+
+_REFERENCE_WHITESPACE = re.compile(r"[\s\u00a0\u200b\u2007\u202f]+")
+
+
+class ReferenceText:
+    """The text builder HtmlFragment used before its XSLT walk: one piece of :func:`_walk` at a
+    time (the specification of the layout; see ``htmltext._layout``)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pending_break = 0
+
+    def add_text(self, text: str) -> None:
+        text = _REFERENCE_WHITESPACE.sub(" ", text)
+        if self.pending_break or not self.parts:
+            text = text.lstrip()
+            if not text:
+                return
+            if self.parts:
+                self.parts[-1] = self.parts[-1].rstrip(" ")
+                self.parts.append("\n" * self.pending_break)
+            self.pending_break = 0
+        elif self.parts[-1].endswith(" ") and text.startswith(" "):
+            text = text[1:]
+        if text:
+            self.parts.append(text)
+
+    def text(self, element: lxml.etree._Element) -> str:
+        for piece in _walk(element, drops_text, layout=True):
+            if isinstance(piece, int):
+                self.pending_break = max(self.pending_break, piece)
+            else:
+                self.add_text(piece)
+        return "".join(self.parts).strip()
+
+
+TAGS = ["p", "div", "li", "ul", "br", "td", "tr", "table", "b", "a", "span", "script", "h2", "dd"]
+TEXTS = ["", " ", "a", "b c", " d ", "\n", "\xa0", "\u200b", "e\tf", "&amp;", "&#xE000;", "\ue001"]
+
+
+@st.composite
+def html_fragments(draw: st.DrawFn) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 14))):
+        kind = draw(st.integers(0, 3))
+        if kind == 0:
+            parts.append(draw(st.sampled_from(TEXTS)))
+        elif kind == 1:
+            parts.append(f"<{draw(st.sampled_from(TAGS))}>")
+        elif kind == 2:
+            parts.append(f"</{draw(st.sampled_from(TAGS))}>")
+        else:
+            parts.append(draw(st.sampled_from(["<!-- c -->", "<a href='/x'>x<b>y</b></a>", "z"])))
+    return "".join(parts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(html_fragments())
+def test_text_layout_agrees_with_the_reference_builder(html):
+    fragment = HtmlFragment(html, BASE)
+    assert fragment.text() == ReferenceText().text(fragment.root)
+    for anchor in fragment.root.iter("a"):
+        assert element_text(anchor) == squash(ReferenceText().text(anchor))
+    assert html_text(html) == ReferenceText().text(_parse(html))
+
+
+def test_text_of_the_real_pages_agrees_with_the_reference_builder():
+    from tests.helpers import SHARED
+
+    pages = sorted((SHARED / "sites" / "europol-real").glob("*.html"))
+    pages += sorted((SHARED / "sites" / "europarl-pages").glob("*.html"))
+    if not pages:
+        pytest.skip(f"no real pages under {SHARED / 'sites'}")
+    for page in pages:
+        root = _parse(page.read_text(encoding="utf-8"))
+        fragment = HtmlFragment(page.read_text(encoding="utf-8"), BASE)
+        assert fragment.text() == ReferenceText().text(fragment.root)
+        assert html_text(page.read_text(encoding="utf-8")) == ReferenceText().text(root)

@@ -8,8 +8,10 @@ URL paths hold its files (:class:`AttachmentRules`).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -17,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 from w3lib.url import safe_url_string
+
+from newsroom_scraper.errors import EXTRACTION, ExtractionError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,7 +39,6 @@ _PARAGRAPH_TAGS = frozenset(
 _LINE_TAGS = frozenset({"li", "dt", "dd", "tr", "figcaption", "caption", "br"})
 _DROPPED_ATTRIBUTES = frozenset({"style", "srcdoc", "formaction"})
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_WHITESPACE = re.compile(r"[\s\u00a0\u200b\u2007\u202f]+")
 _URL_ATTRIBUTES = ("href", "src", "poster", "data-src")
 
 DOCUMENT_EXTENSIONS = frozenset(
@@ -49,8 +52,15 @@ _VIDEO_WORDS = re.compile(r"\b(video|watch)\b", re.IGNORECASE)
 
 
 def squash(text: str) -> str:
-    """Collapse every run of white space (no-break spaces included) into one space and trim."""
-    return _WHITESPACE.sub(" ", text).strip()
+    """Collapse every run of white space (no-break spaces included) into one space and trim.
+
+    ``str.split()`` splits on exactly the characters of ``\\s`` in a regular expression (both
+    are ``str.isspace``, no-break spaces included); only the zero-width space needs adding. Six
+    times faster than ``re.sub(r"[\\s\\u200b]+", " ", text).strip()``, with the same result.
+    """
+    if "\u200b" in text:
+        text = text.replace("\u200b", " ")
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ class AttachmentRules:
         if parts.scheme not in {"http", "https"}:
             return None
         host = parts.hostname or ""
-        suffix = PurePosixPath(parts.path).suffix.lower()
+        suffix = _suffix(parts.path).lower()
         if any(_on_host(host, video) for video in self.video_hosts):
             return "video"
         if suffix in VIDEO_EXTENSIONS:
@@ -82,6 +92,15 @@ class AttachmentRules:
         return None
 
 
+def _suffix(path: str) -> str:
+    """``PurePosixPath(path).suffix``, without building a path object (five times faster)."""
+    name = path.rpartition("/")[2]
+    if not name or name == ".":  # a trailing "/" or "/.": the path object's rules decide
+        return PurePosixPath(path).suffix
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
 def _on_host(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
@@ -91,28 +110,39 @@ class HtmlFragment:
 
     def __init__(self, html: str, base_url: str) -> None:
         self.base_url = base_url
-        self.root = _parse(html)
+        self.root, self._source_has_marks = _parse_marked(html)
         _clean(self.root, base_url)
 
     def html(self) -> str:
         """The cleaned HTML of the fragment (without the wrapper element)."""
-        inner = [self.root.text or ""]
+        # What lxml.html.tostring does, less its removal of <meta http-equiv> (cleaned away).
+        # The wrapper's own text is taken as it is, unescaped (as it always was): serialised
+        # with the wrapper in one call when escaping would not change it.
+        text = self.root.text or ""
+        if "&" not in text and "<" not in text and ">" not in text:
+            whole: str = lxml.etree.tostring(self.root, method="html", encoding="unicode")
+            return whole[len("<div>") : -len("</div>")].strip()
+        inner = [text]
         inner.extend(
-            lxml.html.tostring(child, encoding="unicode", with_tail=True) for child in self.root
+            lxml.etree.tostring(child, method="html", encoding="unicode", with_tail=True)
+            for child in self.root
         )
         return "".join(inner).strip()
 
     def text(self) -> str:
         """Plain text: paragraphs separated by one blank line, list items one per line."""
-        builder = _TextBuilder()
-        builder.walk(self.root)
-        return builder.result()
+        return _text(self.root, self._source_has_marks)
+
+    @cached_property
+    def _anchor_texts(self) -> list[tuple[lxml.etree._Element, str]]:
+        """Every ``<a>`` in page order with its text (read once for links and attachments)."""
+        return [(anchor, element_text(anchor)) for anchor in self.root.iter("a")]
 
     def _anchors(self) -> Iterator[tuple[str, str]]:
-        for anchor in self.root.iter("a"):
+        for anchor, text in self._anchor_texts:
             href = (anchor.get("href") or "").strip()
             if href:
-                yield href, element_text(anchor)
+                yield href, text
 
     def links(self, rules: AttachmentRules) -> list[dict[str, str]]:
         """In-body links in page order, each URL once; files and videos are attachments instead.
@@ -142,11 +172,12 @@ class HtmlFragment:
             if kind and url not in found and urlsplit(url).scheme in {"http", "https"}:
                 found[url] = {"kind": kind, "title": title or None, "url": url}
 
-        for element in self.root.iter():
+        anchor_texts = iter(self._anchor_texts)  # the same <a> elements, in the same order
+        for element in self.root.iter("a", "iframe", "video", "source", "embed", "img"):
             tag = element.tag
             if tag == "a":
                 url = (element.get("href") or "").strip()
-                text = element_text(element)
+                text = next(anchor_texts)[1]
                 add(rules.kind_of(url, text), text, url)
             elif tag in {"iframe", "video", "source", "embed"}:
                 url = (element.get("src") or "").strip()
@@ -164,50 +195,116 @@ def html_text(html: str) -> str:
     :class:`HtmlFragment`: for leads and key points, whose links are not kept."""
     if "<" not in html and "&" not in html:
         return squash(html)
-    builder = _TextBuilder()
-    builder.walk(_parse(html))
-    return builder.result()
+    return _text(*_parse_marked(html))
 
 
-def element_text(element: lxml.html.HtmlElement) -> str:
+def element_text(element: lxml.etree._Element) -> str:
     """The text of one element on one line (line breaks inside it become spaces)."""
-    builder = _TextBuilder()
-    builder.walk(element)
-    return squash(builder.result())
+    if not len(element) and not drops_text(element):  # the common case: text alone
+        return squash(element.text or "")
+    pieces = _walk(element, drops_text, layout=True)
+    return squash("".join(piece if isinstance(piece, str) else " " for piece in pieces))
 
 
-def _parse(html: str) -> lxml.html.HtmlElement:
-    wrapper = lxml.html.Element("div")
-    html = _CONTROL_CHARACTERS.sub("", html)  # lxml refuses them; they are never content
+_PARSERS = threading.local()
+_FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
+
+
+def _html_parser() -> lxml.etree.HTMLParser:
+    """lxml's HTML parser with lxml.html's options, one per thread (a parser is not
+    thread-safe), giving plain elements: lxml.html's element classes are looked up by a Python
+    function for every element touched, a fifth of the time of a body. ``huge_tree``: without
+    it libxml2 stops at 256 levels of nesting and drops the rest of the body, silently."""
+    parser: lxml.etree.HTMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = lxml.etree.HTMLParser(huge_tree=True)
+    return parser
+
+
+def _parse(html: str) -> lxml.etree._Element:
+    """The fragment's nodes in a ``<div>`` wrapper, as ``lxml.html.fragments_fromstring``
+    reads them; :class:`ExtractionError` when the parser had to stop before the end (nesting
+    deeper than libxml2's 2,048 levels even with ``huge_tree``): text would be lost."""
+    return _parse_marked(html)[0]
+
+
+def _parse_marked(html: str) -> tuple[lxml.etree._Element, bool]:
+    """:func:`_parse`, and whether the source could put a break mark of :data:`_TEXT_XSLT`
+    into the text (one scan of the source for both)."""
+    if _CONTROL_OR_MARK.search(html):
+        html = _CONTROL_CHARACTERS.sub("", html)  # never content (lxml keeps them as text)
+        marks = "\ue000" in html or "\ue001" in html
+    else:
+        marks = False
+    if not marks and "&#" in html:
+        marks = bool(_MARKS.search(html))
+    return _parse_clean(html), marks
+
+
+def _parse_clean(html: str) -> lxml.etree._Element:
+    wrapper = lxml.etree.Element("div")
     if not html or not html.strip():
         return wrapper
+    if not _FULL_HTML.match(html):
+        html = f"<html><body>{html}</body></html>"
+    parser = _html_parser()
     try:
-        nodes = lxml.html.fragments_fromstring(html)
+        document = lxml.etree.fromstring(html, parser)
     except (lxml.etree.ParserError, ValueError):
         return wrapper
-    for node in nodes:
-        if isinstance(node, str):
-            if len(wrapper):
-                wrapper[-1].tail = (wrapper[-1].tail or "") + node
-            else:
-                wrapper.text = (wrapper.text or "") + node
-        else:
-            wrapper.append(node)
+    if document is None:
+        return wrapper
+    for error in parser.error_log:
+        if error.level_name == "FATAL":
+            raise ExtractionError(
+                f"body HTML not readable to its end ({error.message.strip()}): its text would be "
+                "incomplete",
+                EXTRACTION,
+            )
+    bodies = [element for element in document if element.tag == "body"]
+    if len(bodies) != 1:
+        if squash("".join(document.itertext())):
+            raise ExtractionError("body HTML with text but no <body> to read it from", EXTRACTION)
+        return wrapper
+    body = bodies[0]
+    if body.text and body.text.strip():
+        wrapper.text = body.text
+    wrapper.extend(body)
     return wrapper
 
 
-def _clean(root: lxml.html.HtmlElement, base_url: str) -> None:
+def _drop_tree(element: lxml.etree._Element) -> None:
+    """``lxml.html``'s ``drop_tree`` for plain elements: the element and its content go, its
+    tail joins the previous sibling's or the parent's text."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + tail
+        else:
+            previous.tail = (previous.tail or "") + tail
+    parent.remove(element)
+
+
+def _clean(root: lxml.etree._Element, base_url: str) -> None:
     """Drop scripts, styles and comments, event attributes and ``javascript:`` URLs; make URLs
     absolute (one pass; lxml's ``make_links_absolute`` also walks CSS, which bodies never need).
     """
     for element in list(root.iter()):
         if element is root:
             continue
-        if not isinstance(element.tag, str) or element.tag in _DROPPED_TAGS:
-            element.drop_tree()
+        tag = element.tag
+        if tag.__class__ is not str or tag in _DROPPED_TAGS:
+            _drop_tree(element)
+            continue
+        names = element.keys()
+        if not names:  # most elements of a body
             continue
         attributes = element.attrib
-        for name in list(attributes):
+        for name in names:
             lowered = name.lower()
             if lowered.startswith("on") or lowered in _DROPPED_ATTRIBUTES:
                 del attributes[name]
@@ -279,7 +376,7 @@ def _walk(element: lxml.etree._Element, hides: Hides, *, layout: bool) -> list[_
     """The texts of ``element`` in document order, with (``layout``) the breaks that its
     paragraph and line elements ask for before and after them, and a space after a cell.
 
-    The one HTML-to-text walker of the project (:class:`_TextBuilder` lays its output out,
+    The one HTML-to-text walker of the project (:func:`_layout` lays its output out,
     :func:`inline_text` joins it). Depth first with a stack, not recursion: a broken page can
     nest elements deeper than Python's recursion limit (``huge_tree`` parses allow 2,048).
     Comments and processing instructions have no text; their tails do.
@@ -317,50 +414,108 @@ def _walk(element: lxml.etree._Element, hides: Hides, *, layout: bool) -> list[_
     return pieces
 
 
-class _TextBuilder:
-    """Lays out the stream of :func:`_walk` as text with the least number of line breaks that
-    keeps the structure: paragraphs separated by one blank line, lines by one line break.
+#: Break marks in the output of :data:`_TEXT_XSLT` (private-use characters: a page can hold
+#: them only written as such or as character references, see :func:`_parse_marked`).
+_PARAGRAPH_MARK = "\ue000"
+_LINE_MARK = "\ue001"
+_MARKS = re.compile(r"[\ue000\ue001]|&#(?:0*5734[45]|[xX]0*[eE]00[01])")
+_CONTROL_OR_MARK = re.compile(_CONTROL_CHARACTERS.pattern[:-1] + "\ue000\ue001]")
+
+
+def _alternatives(tags: frozenset[str]) -> str:
+    return "|".join(sorted(tags))
+
+
+#: :func:`_walk` with ``layout`` (and :func:`drops_text`) as XSLT: libxslt walks the tree in C,
+#: where the same walk in Python costs five times as much on a long body (reading every text
+#: node into a Python string is most of it). Its text output carries the breaks as marks.
+_TEXT_XSLT = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text" encoding="UTF-8"/>
+<xsl:template match="{_alternatives(_PARAGRAPH_TAGS)}">&#xE000;<xsl:apply-templates/>&#xE000;\
+</xsl:template>
+<xsl:template match="{_alternatives(_LINE_TAGS - {"br"})}">&#xE001;<xsl:apply-templates/>&#xE001;\
+</xsl:template>
+<xsl:template match="br">&#xE001;</xsl:template>
+<xsl:template match="td|th"><xsl:apply-templates/><xsl:text> </xsl:text></xsl:template>
+<xsl:template match="{_alternatives(_DROPPED_TAGS)}"/>
+</xsl:stylesheet>"""
+
+_TRANSFORMS = threading.local()
+
+
+def _text_transform() -> lxml.etree.XSLT:
+    transform: lxml.etree.XSLT | None = getattr(_TRANSFORMS, "text", None)
+    if transform is None:
+        transform = _TRANSFORMS.text = lxml.etree.XSLT(lxml.etree.XML(_TEXT_XSLT))
+    return transform
+
+
+def _text(root: lxml.etree._Element, source_has_marks: bool) -> str:
+    """The laid-out text of a parsed fragment (see :func:`_layout`)."""
+    if source_has_marks:
+        return _layout(_walk(root, drops_text, layout=True))
+    return _layout_marked(str(_text_transform()(root)))
+
+
+def _layout_marked(marked: str) -> str:
+    """:func:`_layout` of the stream :data:`_TEXT_XSLT` writes: texts between break marks."""
+    if "\u200b" in marked:
+        marked = marked.replace("\u200b", " ")
+    out: list[str] = []
+    level = 0
+    for number, paragraph in enumerate(marked.split(_PARAGRAPH_MARK)):
+        if number:
+            level = 2
+        for index, line in enumerate(paragraph.split(_LINE_MARK)):
+            if index and not level:
+                level = 1
+            words = line.split()
+            if words:
+                if out:
+                    out.append("\n" * level)
+                out.append(" ".join(words))
+                level = 0
+    return "".join(out)
+
+
+def _layout(pieces: list[_Piece]) -> str:
+    """The stream of :func:`_walk` laid out as text with the least number of line breaks that
+    keeps the structure: paragraphs separated by one blank line, lines by one line break, white
+    space collapsed, each paragraph or line trimmed. Computed a run of texts at a time (the
+    texts between two breaks): the run's words joined by single spaces (spaces at a run's edges
+    never survive a break). ``tests/test_htmltext.py`` keeps the piece-by-piece builder this
+    replaced as the reference it must agree with.
 
     Kept rather than Zyte's ``html-text`` 0.7.1 (``extract_text(html, guess_layout=True)``),
     measured against it: on 27 bodies (the real Europarl and Europol pages, the GOV.UK examples,
     whole mirror pages) it gives the same text for 11 and other text for 16: a space before
     punctuation that follows an inline element (GOV.UK: ``<abbr>CDE</abbr>’s`` -> ``CDE ’s``)
     and one line break, not a blank line, after a ``<div>``, which would change items' ``body``.
-    Speed is no reason to switch either: the text of an already cleaned real Europarl body costs
-    0.11-0.15 ms here and 0.13-0.15 ms with ``selector_to_text`` (and ``HtmlFragment`` parses and
-    cleans once for its HTML, links and attachments too). No new dependency, then.
+    Speed is no reason to switch either (and ``HtmlFragment`` parses and cleans once for its
+    HTML, text, links and attachments). No new dependency, then.
     """
+    lines: list[str] = []
+    run: list[str] = []
+    level = 0
+    for piece in pieces:
+        if isinstance(piece, int):
+            if run:
+                level = _add_run(lines, run, level)
+                run = []
+            level = max(level, piece)
+        else:
+            run.append(piece)
+    if run:
+        _add_run(lines, run, level)
+    return "".join(lines)
 
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.pending_break = 0  # 0: none, 1: new line, 2: new paragraph
 
-    def add_text(self, text: str | None) -> None:
-        if not text:
-            return
-        text = _WHITESPACE.sub(" ", text)
-        if self.pending_break or not self.parts:
-            text = text.lstrip()
-            if not text:
-                return
-            if self.parts:
-                self.parts[-1] = self.parts[-1].rstrip(" ")
-                self.parts.append("\n" * self.pending_break)
-            self.pending_break = 0
-        elif self.parts[-1].endswith(" ") and text.startswith(" "):
-            text = text[1:]
-        if text:
-            self.parts.append(text)
-
-    def add_break(self, level: int) -> None:
-        self.pending_break = max(self.pending_break, level)
-
-    def walk(self, element: lxml.etree._Element) -> None:
-        for piece in _walk(element, drops_text, layout=True):
-            if isinstance(piece, int):
-                self.add_break(piece)
-            else:
-                self.add_text(piece)
-
-    def result(self) -> str:
-        return "".join(self.parts).strip()
+def _add_run(lines: list[str], run: list[str], level: int) -> int:
+    """Add one run of texts after a break of ``level``; the level still pending after it."""
+    text = squash(run[0] if len(run) == 1 else "".join(run))
+    if not text:
+        return level  # nothing but white space: the break still waits for text
+    if lines:
+        lines.append("\n" * level)
+    lines.append(text)
+    return 0
