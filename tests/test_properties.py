@@ -98,7 +98,8 @@ def extract(site: str, response: Response) -> NewsItem:
 def seeds_of(site: str) -> tuple[Seed, ...]:
     """Every page of the site's mirror (article pages, the APIs and listings discovery reads),
     then the real pages."""
-    spider = spider_class(site)()
+    # As a crawl of a mirror: a site whose newsroom is an argument (generic) needs an origin.
+    spider = spider_class(site)(base_url="http://127.0.0.1:1")
     module = mirror_module(site)  # fails, never skips, when the mirror is missing
     mirror_site = module.build_site(module.default_articles())
     found: list[Seed] = []
