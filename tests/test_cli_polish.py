@@ -43,8 +43,9 @@ def closed_origin() -> str:
     return f"http://127.0.0.1:{free_port()}"  # nothing listens there
 
 
-@pytest.mark.parametrize("origin", [closed_origin(), "http://nonexistent.invalid"])
-def test_unreachable_site_prints_no_traceback(origin: str, tmp_path: Path):
+@pytest.mark.parametrize("target", ["closed-port", "unresolvable-host"])
+def test_unreachable_site_prints_no_traceback(target: str, tmp_path: Path):
+    origin = closed_origin() if target == "closed-port" else "http://nonexistent.invalid"
     done = run_cli("crawl", "europol", "--base-url", origin, "--out", str(tmp_path / "o.jsonl"),
                    "--data-dir", str(tmp_path / "data"))  # fmt: skip
     assert done.returncode == 4, done.stderr
