@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
@@ -20,7 +19,7 @@ from scrapy.exceptions import UsageError
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsroom_scraper.errors import FETCH_FAILED, HTTP_ERROR, ExtractionError
-from newsroom_scraper.extraction.htmltext import AttachmentRules, clean_url
+from newsroom_scraper.extraction.htmltext import AttachmentRules
 from newsroom_scraper.extraction.page import NewsPage, PageContext, SiteInfo, note_page
 from newsroom_scraper.params import DISCOVERY_MODES, CrawlParams, is_loopback_origin
 from newsroom_scraper.report import report_error
@@ -121,16 +120,10 @@ class NewsroomSpider(scrapy.Spider):
 
     def public_url(self, url_or_path: str) -> str:
         """An absolute public URL for a path, a relative or an absolute URL of the site."""
-        if url_or_path.startswith("/") and not url_or_path.startswith("//"):
-            return clean_url(self.public_origin + url_or_path)  # the common case: no parsing
-        absolute = urljoin(self.public_origin + "/", url_or_path.strip())
-        parts = urlsplit(absolute)
-        if parts.hostname in self.public_hosts and parts.scheme == "http":
-            absolute = "https" + absolute[len("http") :]
-        return clean_url(absolute)
+        return self.page_context.site.public_url(url_or_path)
 
     def is_site_url(self, url: str) -> bool:
-        return urlsplit(url).hostname in self.public_hosts
+        return self.page_context.site.is_site_url(url)
 
     # -- discovery budget ---------------------------------------------------------------------
 
@@ -152,14 +145,7 @@ class NewsroomSpider(scrapy.Spider):
     @classmethod
     def site_info(cls) -> SiteInfo:
         """The site as page objects see it (built from the class attributes above)."""
-        return SiteInfo(
-            name=cls.name,
-            public_origin=cls.public_origin,
-            public_hosts=cls.public_hosts,
-            timezone=cls.timezone,
-            date_languages=tuple(cls.date_languages),
-            attachment_rules=cls.attachment_rules,
-        )
+        return _site_info(cls)
 
     @classmethod
     def offline_context(cls) -> PageContext:
@@ -170,7 +156,9 @@ class NewsroomSpider(scrapy.Spider):
     def page_context(self) -> PageContext:
         """This crawl's page context: the site and the crawl's stats (built once)."""
         if self._page_context is None:
-            self._page_context = PageContext(self.site_info(), stats=self.inc_stat)
+            # From this spider, not its class: a site whose origin is an argument (generic) sets
+            # it per crawl, in ``__init__``, before any page or URL is asked for.
+            self._page_context = PageContext(_site_info(self), stats=self.inc_stat)
         return self._page_context
 
     def page(self, response: Response, **hints: Any) -> NewsPage:
@@ -275,3 +263,17 @@ class NewsroomSpider(scrapy.Spider):
     def check_arguments(cls, **arguments: Any) -> None:
         """Raise :class:`scrapy.exceptions.UsageError` for arguments this spider refuses."""
         cls(**arguments)
+
+
+def _site_info(source: type[NewsroomSpider] | NewsroomSpider) -> SiteInfo:
+    """The :class:`SiteInfo` of a spider class (offline) or of one crawl's spider; the name is
+    the class's (the item's ``site``), whatever dataset a crawl's spider is named after."""
+    spidercls = source if isinstance(source, type) else type(source)
+    return SiteInfo(
+        name=spidercls.name,
+        public_origin=source.public_origin,
+        public_hosts=source.public_hosts,
+        timezone=source.timezone,
+        date_languages=tuple(source.date_languages),
+        attachment_rules=source.attachment_rules,
+    )
