@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +22,7 @@ from itemadapter import ItemAdapter
 
 from newsroom_scraper.errors import ExtractionError
 from newsroom_scraper.extract import page_own_url, response_for
+from newsroom_scraper.extraction import htmltext
 from newsroom_scraper.items import (
     NOT_HASHED_FIELDS,
     _orjson_safe,
@@ -97,6 +99,8 @@ def check_items(items: list[Any]) -> None:
         # The items' own hash, computed by the loader, is the reference's.
         assert record["content_hash"] == reference_hash(record), record["url"]
         assert _orjson_safe(record), record["url"]  # the fast path is the one tested
+        # counted while the body was laid out (htmltext), as the split of the body would
+        assert record["word_count"] == len(record["body"].split()), record["url"]
         assert_identical(record)
 
 
@@ -213,3 +217,44 @@ def test_deep_nesting_and_cycles_take_the_json_path() -> None:
     cycle.append(cycle)
     assert not _orjson_safe(cycle)
     assert outcome(canonical_json, {"c": cycle}) == outcome(reference_canonical, {"c": cycle})
+
+
+# -- the word count taken while the body is laid out -------------------------------------------
+
+marked_streams = st.text(
+    alphabet=st.sampled_from(
+        [
+            *["a", "b", " ", "\t", "\n", "\xa0", "\u200b", "\u2028", "\u3000", "\x1c", "\x85", "é"],
+            htmltext._PARAGRAPH_MARK,
+            htmltext._LINE_MARK,
+        ]
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(marked_streams)
+def test_the_layout_counts_the_words_split_would(marked: str) -> None:
+    text, count = htmltext._layout_marked_counted(marked)
+    assert text == htmltext._layout_marked(marked)
+    assert count == len(text.split())
+
+
+def test_the_loader_uses_the_layout_count_for_a_real_body() -> None:
+    path = shared_folder("sites", "europol-real") / "europol_769_server_data_20260913.html"
+    spidercls = registered_sites()["europol"]
+    url = "https://www.europol.europa.eu/media-press/newsroom/news/x"
+    context = spidercls.offline_context()
+    counted: list[tuple[str, int]] = []
+    real = htmltext.HtmlFragment.text_and_word_count
+
+    def spy(fragment: htmltext.HtmlFragment) -> tuple[str, int]:
+        counted.append(real(fragment))
+        return counted[-1]
+
+    with mock.patch.object(htmltext.HtmlFragment, "text_and_word_count", spy):
+        item = spidercls.page_class(response_for(path.read_bytes(), url), context).to_item()
+    assert counted
+    assert counted[-1][0] is item["body"]  # the very text: its count is taken
+    assert item["word_count"] == counted[-1][1] == len(item["body"].split()) > 1000
