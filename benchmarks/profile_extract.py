@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=500, help="generated Europol pages")
     parser.add_argument("--server-data-kib", type=float, default=60.0)
     parser.add_argument("--europarl-copies", type=int, default=50)
+    parser.add_argument("--real-copies", type=int, default=100, help="of the real Europol page")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--html", type=Path, help="write pyinstrument's HTML call trees here")
@@ -222,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         files, _ = europol_pages(args.pages, int(args.server_data_kib * 1024), Path(tmp))
         size = benchlib.server_data_size(files[0].read_bytes())
         sets = [(f"Europol generated (SERVER_DATA {benchlib.kib(size)})", EuropolSpider, files)]
+        real = sorted((benchlib.REPO.parent / "shared" / "sites" / "europol-real").glob("*.html"))
+        if real:  # the real capture, the issue-12 target of 500 pages/s
+            sets.append(("Europol real capture", EuropolSpider, real * args.real_copies))
         europarl_cls, europarl_real, why_not = benchlib.europarl_status()
         if europarl_cls is not None:
             sets.append(("Europarl real", europarl_cls, europarl_real * args.europarl_copies))

@@ -156,6 +156,8 @@ class NewsItemLoader(ItemLoader):
     def __init__(self, *args: Any, fallback_counter: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._fallback_counter = fallback_counter
+        #: The body text :meth:`add_body` laid out and its word count (see :meth:`load_item`).
+        self._body_words: tuple[str, int] | None = None
 
     # itemloaders wraps a processor's exception in ValueErrors whose text holds the value and
     # the repr of the processor, loader context included (a ChainMap of ~600 characters). A
@@ -196,7 +198,9 @@ class NewsItemLoader(ItemLoader):
         """Body text, clean HTML, in-body links and attachments from one parse of the HTML."""
         fragment = HtmlFragment(html or "", self.context.get("base_url", ""))
         rules: AttachmentRules = self.context.get("attachment_rules") or AttachmentRules()
-        self.replace_value("body", fragment.text())
+        text, words = fragment.text_and_word_count()
+        self.replace_value("body", text)
+        self._body_words = (text, words)
         self.replace_value("body_html", fragment.html())
         self.add_value("links", fragment.links(rules))
         self.add_value("attachments", fragment.attachments(rules))
@@ -241,7 +245,12 @@ class NewsItemLoader(ItemLoader):
         item.setdefault("body_html", "")
         item["site"] = self.context["site"]
         item["schema_version"] = SCHEMA_VERSION
-        item["word_count"] = len(item["body"].split())
+        body = item["body"]
+        known = self._body_words
+        # The count taken while the body was laid out, when the item's body is that very text.
+        item["word_count"] = (
+            known[1] if known is not None and known[0] is body else len(body.split())
+        )
         item["content_hash"] = compute_content_hash(dict(item))
         item["scraped_at"] = utc_now_iso()
         return item

@@ -21,7 +21,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from newsroom_scraper.extraction.dates import utc_now_iso
-from newsroom_scraper.items import dumps_record
+from newsroom_scraper.items import dumps_record_bytes
 from newsroom_scraper.report import close_spider_soon, report_write_failure
 from newsroom_scraper.signals import article_gone
 from newsroom_scraper.state.files import atomic_write_lines
@@ -87,7 +87,7 @@ class DatasetPipeline:
                 return  # a Redis worker without a data directory: the record is in Redis
             self.run_path.parent.mkdir(parents=True, exist_ok=True)
             self.run_file = self.run_path.open("ab", buffering=0)
-        self.run_file.write((dumps_record(record) + "\n").encode("utf-8"))
+        self.run_file.write(dumps_record_bytes(record) + b"\n")
 
     @property
     def state_path(self) -> Path | str:

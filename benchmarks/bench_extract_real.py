@@ -1,0 +1,135 @@
+"""``extract --site europol`` on the real capture: this code against the second pass undone.
+
+    python benchmarks/bench_extract_real.py [--copies 100] [--rounds 15]
+
+The code path of ``newsroom-scraper extract`` (:func:`newsroom_scraper.extract.extract_files`,
+into an in-memory sink) over ``--copies`` copies of ``../shared/sites/europol-real/``, in passes
+that alternate between the current code and the code as the first pass of issue 12 left it,
+patched back in the same process: the json-only encodings of ``items.py`` (where ``extract``
+and the item loader call them), the line-by-line text layout and the word count by a split of
+the body. Each pair of passes runs within a second or two of the other: this machine's speed
+changes by up to 1.5x within a minute, so only paired figures compare. CPU time of this process;
+medians, and the median of the per-pair speed-ups. The records of both must be equal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import io
+import json
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import benchlib
+
+from newsroom_scraper import extract as extract_module
+from newsroom_scraper.extraction import htmltext, loaders
+from newsroom_scraper.items import NOT_HASHED_FIELDS, ordered_record
+from newsroom_scraper.spiders.europol import EuropolSpider
+
+
+def json_hash(record: dict[str, Any]) -> str:
+    content = {key: value for key, value in record.items() if key not in NOT_HASHED_FIELDS}
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def json_line(record: dict[str, Any]) -> str:
+    return json.dumps(ordered_record(record), ensure_ascii=False, separators=(",", ":"))
+
+
+def line_by_line_layout(marked: str) -> tuple[str, int]:
+    """The first pass's layout (one split and join per line); no count (load_item splits)."""
+    marked = marked.replace("\u200b", " ")
+    out: list[str] = []
+    level = 0
+    for number, paragraph in enumerate(marked.split(htmltext._PARAGRAPH_MARK)):
+        if number:
+            level = 2
+        for index, line in enumerate(paragraph.split(htmltext._LINE_MARK)):
+            if index and not level:
+                level = 1
+            words = line.split()
+            if words:
+                if out:
+                    out.append("\n" * level)
+                out.append(" ".join(words))
+                level = 0
+    return "".join(out), -1
+
+
+def one_pass(files: list[Path], before: bool) -> tuple[float, str]:
+    sink, err = io.StringIO(), io.StringIO()
+    with ExitStack() as stack:
+        if before:
+            stack.enter_context(mock.patch.object(extract_module, "dumps_record", json_line))
+            stack.enter_context(mock.patch.object(loaders, "compute_content_hash", json_hash))
+            stack.enter_context(
+                mock.patch.object(htmltext, "_layout_marked_counted", line_by_line_layout)
+            )
+            # no count handed from the layout to the loader: load_item splits the body
+            ignored = property(lambda _self: None, lambda _self, _value: None)
+            stack.enter_context(
+                mock.patch.object(loaders.NewsItemLoader, "_body_words", ignored, create=True)
+            )
+        gc.collect()
+        start = time.process_time()
+        extract_module.extract_files(EuropolSpider, files, None, sink, err)
+        seconds = time.process_time() - start
+    assert not err.getvalue(), err.getvalue()[:500]
+    return seconds, sink.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    real = sorted((benchlib.REPO.parent / "shared" / "sites" / "europol-real").glob("*.html"))
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for index in range(args.copies):
+            for page in real:
+                path = Path(folder) / f"{index:04d}-{page.name}"
+                path.write_bytes(page.read_bytes())
+                files.append(path)
+        one_pass(files[:10], False)  # warm-up
+        one_pass(files[:10], True)
+        times: dict[bool, list[float]] = {False: [], True: []}
+        outputs: dict[bool, set[str]] = {False: set(), True: set()}
+        for round_ in range(args.rounds):
+            for before in (False, True) if round_ % 2 == 0 else (True, False):
+                seconds, out = one_pass(files, before)
+                times[before].append(seconds)
+                # scraped_at differs between passes: compare the lines without it
+                outputs[before].add(
+                    "\n".join(
+                        json.dumps({k: v for k, v in json.loads(line).items() if k != "scraped_at"})
+                        for line in out.splitlines()
+                    )
+                )
+    assert outputs[False] == outputs[True], "the two versions wrote different records"
+    for before, label in ((True, "first pass (before)"), (False, "this code")):
+        rates = sorted(len(files) / seconds for seconds in times[before])
+        median = statistics.median(rates)
+        print(
+            f"{label:24} {median:7.0f} pages/s per core ({1000 / median:.2f} ms/page), "
+            f"passes {rates[0]:.0f}-{rates[-1]:.0f}"
+        )
+    gains = sorted(b / a for a, b in zip(times[False], times[True], strict=True))
+    print(
+        f"speed-up, median of the pairs: {statistics.median(gains):.3f}x "
+        f"(pairs {gains[0]:.2f}-{gains[-1]:.2f}); {len(files)} pages, {args.rounds} rounds, "
+        "records equal apart from scraped_at"
+    )
+
+
+if __name__ == "__main__":
+    main()
