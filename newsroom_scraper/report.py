@@ -355,10 +355,11 @@ class RunReport:
         }
 
 
-#: The discovery stats the summary shows: the mode asked for, the path taken, and each source's
-#: pages and articles. Internal ones (the state machine's ``state`` and ``transitions/*``, ends,
+#: The discovery stats the summary shows: the mode asked for, the path taken, each source's pages
+#: and articles, and the pages found not to be articles (generic: counted, never items, no
+#: error). Internal ones (the state machine's ``state`` and ``transitions/*``, ends,
 #: skips) stay in the stats and the run report.
-_SUMMARY_DISCOVERY = re.compile(r"discovery/(mode|path|[a-z0-9_]+/(pages|articles))")
+_SUMMARY_DISCOVERY = re.compile(r"discovery/(mode|path|not_article|[a-z0-9_]+/(pages|articles))")
 
 
 def summary_discovery(stats: dict[str, Any]) -> dict[str, Any]:

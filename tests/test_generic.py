@@ -573,6 +573,7 @@ def test_kept_pages_are_only_articles(tmp_path: Path) -> None:
         server.stop()
     assert done.exit_code == 0, done.stderr
     assert done.stats["discovery/not_article"] == 2
+    assert "not_article=2" in done.stderr  # the summary says what was not an article
     kept = sorted((data / "pages" / "generic-newsroom.example.org").glob("*.html.gz"))
     assert len(kept) == len(stories)
     out, err = StringIO(), StringIO()
