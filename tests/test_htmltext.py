@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 
 from newsroom_scraper.errors import ExtractionError
 from newsroom_scraper.extraction.htmltext import (
+    _CONTROL_OR_MARK,
     AttachmentRules,
     HtmlFragment,
+    _has_control_or_mark,
     _parse,
     _walk,
     drops_text,
@@ -255,3 +257,39 @@ def test_text_of_the_real_pages_agrees_with_the_reference_builder():
         fragment = HtmlFragment(page.read_text(encoding="utf-8"), BASE)
         assert fragment.text() == ReferenceText().text(fragment.root)
         assert html_text(page.read_text(encoding="utf-8")) == ReferenceText().text(root)
+
+
+#: Every character the scan looks for, its neighbours, and text around them: ASCII (one byte a
+#: character in ``str``), Latin-1, two-byte (U+2019) and non-BMP sources.
+_SCANNED = [chr(c) for c in (*range(0x21), 0x7E, 0x7F, 0x80, 0xEE, 0xFF, 0x100, 0xE00)]
+_SCANNED += ["\ud800", "\udbff", "\udc00", "\udfff", "\ud7ff", "\ue000", "\ue001", "\ue002"]
+_SCANNED += ["\udfff\ud800", "\ud83d\ude00", "\u2019", "\U0001f600", "\uefff", "<p>a</p>", "é"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_SCANNED),
+            st.text(),
+            st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x7F)),
+            st.text(alphabet=st.characters(min_codepoint=0xD700, max_codepoint=0xE100)),
+        ),
+        max_size=12,
+    )
+)
+def test_control_scan_equals_the_regex(parts: list[str]) -> None:
+    """The scan without a regex finds a control character, lone surrogate or break mark
+    exactly where the regex it replaced does."""
+    source = "".join(parts)
+    assert _has_control_or_mark(source) is (_CONTROL_OR_MARK.search(source) is not None)
+
+
+def test_control_scan_on_every_code_point() -> None:
+    """Each code point of the BMP (surrogates included) and the edges of the others, alone
+    and inside an ASCII, a two-byte and a marked text, gives the regex's answer."""
+    for code in (*range(0x10000), 0x10000, 0x1F600, 0xEE000, 0x10FFFF):
+        char = chr(code)
+        for source in (char, f"<p>a{char}b</p>", f"\u2019{char}\u2019", f"{char}\ue000"):
+            expected = _CONTROL_OR_MARK.search(source) is not None
+            assert _has_control_or_mark(source) is expected, (hex(code), source)
