@@ -270,3 +270,14 @@ def test_plain_scrapy_crawl_refuses_an_unknown_argument_as_a_usage_error():
     assert scrapy.returncode == 2, scrapy.stderr
     assert "europol has no spider argument 'nosucharg'" in scrapy.stderr + scrapy.stdout
     assert "Traceback" not in scrapy.stderr
+
+
+def test_plain_scrapy_crawl_of_an_unknown_spider_is_a_usage_error():
+    scrapy = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "nosuch"],
+        capture_output=True, text=True, cwd=REPO, env=cli_env(), timeout=240, check=False,
+    )  # fmt: skip
+    assert scrapy.returncode == 2, scrapy.stderr
+    assert "unknown spider 'nosuch'" in scrapy.stderr + scrapy.stdout
+    assert "europol" in scrapy.stderr + scrapy.stdout  # the known ones are listed
+    assert "Traceback" not in scrapy.stderr

@@ -15,36 +15,46 @@ import sys
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
 
 from newsroom_scraper.report import EXIT_CODES_DOC, EXIT_OK, EXIT_UNREACHABLE, RunReport
 
 if TYPE_CHECKING:
     import argparse
 
-    from scrapy import Spider
     from scrapy.crawler import Crawler
 
 
 class Command(ScrapyCrawlCommand):
-    def __init__(self) -> None:
-        super().__init__()
-        self.crawler: Crawler | None = None
-
-    def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
-        self.crawler = super()._create_crawler(spidercls)
-        return self.crawler
+    """Scrapy's ``crawl``, run through public ``CrawlerProcess`` methods only (Scrapy's own
+    ``run`` goes through a private ``_create_crawler``, which this command must not override)."""
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) == 1 and self.crawler_process is not None:
+        if len(args) != 1:
+            raise UsageError("give one spider: scrapy crawl SITE [-a NAME=VALUE ...]")
+        process = self.crawler_process
+        assert process is not None
+        try:
+            spidercls = process.spider_loader.load(args[0])
+        except KeyError:
+            sites = ", ".join(process.spider_loader.list())
+            raise UsageError(
+                f"unknown spider {args[0]!r}; known: {sites}", print_help=False
+            ) from None
+        check = getattr(spidercls, "check_arguments", None)
+        if check is not None:
             # Bad spider arguments: a usage error (exit 2, one message), not a traceback.
-            spidercls = self.crawler_process.spider_loader.load(args[0])
-            check = getattr(spidercls, "check_arguments", None)
-            if check is not None:
-                check(**opts.spargs)
-        super().run(args, opts)
-        if self.exitcode or self.crawler is None or self.crawler.spider is None:
-            return  # the crawl did not start (Scrapy has said why and set exit code 1)
-        report = RunReport.of(self.crawler)
+            check(**opts.spargs)
+        crawler = process.create_crawler(spidercls)
+        process.crawl(crawler, **opts.spargs)
+        process.start()
+        if process.bootstrap_failed or crawler.spider is None:
+            self.exitcode = 1  # the crawl did not start (Scrapy has said why)
+            return
+        self.exit_as_the_report_says(crawler)
+
+    def exit_as_the_report_says(self, crawler: Crawler) -> None:
+        report = RunReport.of(crawler)
         if report is None or report.close_reason is None:
             return
         code = report.exit_code()
