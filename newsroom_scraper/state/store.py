@@ -206,10 +206,8 @@ class SqliteStateStore:
 
     def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]:
         """Keep the article, flagged ``removed`` since ``removed_at``; return its record."""
-        (text,) = self.db.execute(
-            "SELECT record FROM articles WHERE site = ? AND id = ?", (site, article_id)
-        ).fetchone()
-        record: dict[str, Any] = json.loads(text)
+        record = self.record_by_id(site, article_id)
+        assert record is not None, f"{article_id} is not stored"  # the caller just found it
         if not record.get("removed"):
             record["removed"] = True
             record["removed_at"] = removed_at
