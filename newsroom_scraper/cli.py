@@ -78,6 +78,21 @@ def discovery_help() -> str:
     return f"how the site's articles are found, auto by default ({modes})"
 
 
+#: What ``export --site`` and ``stats DATASET`` accept (see :func:`dataset_of`).
+DATASET_HELP = (
+    "a newsroom, as listed by `newsroom-scraper sites`; a generic crawl's generic-<host>; or the "
+    "newsroom URL it was crawled from"
+)
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"data directory (default: ${DATA_DIR_ENV}, else ./{DEFAULT_DATA_DIR})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsroom-scraper",
@@ -97,11 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument(
         "--out", type=Path, help="write exactly this run's items to FILE (-: standard output)"
     )
-    crawl.add_argument(
-        "--data-dir",
-        type=Path,
-        help=f"data directory (default: ${DATA_DIR_ENV}, else ./{DEFAULT_DATA_DIR})",
-    )
+    _add_data_dir(crawl)
     crawl.add_argument("--since", help="oldest publication date wanted, YYYY-MM-DD (UTC)")
     crawl.add_argument("--until", help="newest publication date wanted, YYYY-MM-DD (UTC)")
     crawl.add_argument("--limit", help="only the newest N articles")
@@ -195,14 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--site",
         required=True,
-        help="the dataset: a newsroom, as listed by `newsroom-scraper sites`; a generic crawl's "
-        "generic-<host>; or the newsroom URL it was crawled from",
+        help="the dataset: " + DATASET_HELP,
     )
-    export.add_argument(
-        "--data-dir",
-        type=Path,
-        help=f"data directory (default: ${DATA_DIR_ENV}, else ./{DEFAULT_DATA_DIR})",
-    )
+    _add_data_dir(export)
     export.add_argument(
         "--format",
         choices=["parquet", "csv", "jsonl"],
@@ -222,14 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument(
         "site",
         metavar="DATASET",
-        help="a dataset: a newsroom, as listed by `newsroom-scraper sites`; a generic crawl's "
-        "generic-<host>; or the newsroom URL it was crawled from",
+        help="a dataset: " + DATASET_HELP,
     )
-    stats.add_argument(
-        "--data-dir",
-        type=Path,
-        help=f"data directory (default: ${DATA_DIR_ENV}, else ./{DEFAULT_DATA_DIR})",
-    )
+    _add_data_dir(stats)
     stats_output = stats.add_mutually_exclusive_group()
     stats_output.add_argument("--json", action="store_true", help="print the summary as JSON")
     stats_output.add_argument(

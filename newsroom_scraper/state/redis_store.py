@@ -298,8 +298,8 @@ class RedisStateStore:
 
     def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]:
         """Keep the article, flagged ``removed`` since ``removed_at``; return its record."""
-        text = cast("str", self.client.hget(self.keys(site).articles, article_id))
-        record: dict[str, Any] = json.loads(text)
+        record = self.record_by_id(site, article_id)
+        assert record is not None, f"{article_id} is not stored"  # the caller just found it
         if not record.get("removed"):
             record["removed"] = True
             record["removed_at"] = removed_at

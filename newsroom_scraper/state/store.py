@@ -159,19 +159,17 @@ class SqliteStateStore:
         " ON v.site = a.site AND v.id = a.id"
     )
 
-    def article_by_url(self, site: str, url: str) -> ArticleState | None:
+    def _article_where(self, site: str, column: str, value: str) -> ArticleState | None:
         row = self.db.execute(
-            f"{self._SELECT} WHERE a.site = ? AND a.url = ?",
-            (site, url),
+            f"{self._SELECT} WHERE a.site = ? AND a.{column} = ?", (site, value)
         ).fetchone()
         return self._article(row)
 
+    def article_by_url(self, site: str, url: str) -> ArticleState | None:
+        return self._article_where(site, "url", url)
+
     def article_by_id(self, site: str, article_id: str) -> ArticleState | None:
-        row = self.db.execute(
-            f"{self._SELECT} WHERE a.site = ? AND a.id = ?",
-            (site, article_id),
-        ).fetchone()
-        return self._article(row)
+        return self._article_where(site, "id", article_id)
 
     def set_listed_version(self, site: str, article_id: str, version: str) -> None:
         """The listing's version of the article whose item was just produced."""
@@ -208,10 +206,8 @@ class SqliteStateStore:
 
     def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]:
         """Keep the article, flagged ``removed`` since ``removed_at``; return its record."""
-        (text,) = self.db.execute(
-            "SELECT record FROM articles WHERE site = ? AND id = ?", (site, article_id)
-        ).fetchone()
-        record: dict[str, Any] = json.loads(text)
+        record = self.record_by_id(site, article_id)
+        assert record is not None, f"{article_id} is not stored"  # the caller just found it
         if not record.get("removed"):
             record["removed"] = True
             record["removed_at"] = removed_at
