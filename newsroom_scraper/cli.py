@@ -1055,10 +1055,29 @@ def run_export_file(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         raise  # the reader stopped early: main() exits quietly
     except OSError as exc:
-        raise CliError(f"{args.out}: {exc.strerror or exc}", code=EXIT_ERRORS) from None
+        raise file_error(exc, args.out) from None
     target = output_label(str(args.out))
     print(f"Exported {count} articles from {source} to {target}", file=sys.stderr)
     return EXIT_OK
+
+
+def file_error(exc: OSError, output: Path | None) -> CliError:
+    """An OS error of ``export`` / ``stats``, naming the file it happened on: exit 6 when it
+    happened writing the output (the file or a folder on its way, as for ``crawl``), 1 when
+    reading the dataset."""
+    failed = Path(exc.filename) if exc.filename is not None else output
+    writing = (
+        output is not None
+        and failed is not None
+        and (failed == output or failed in Path(output).parents)
+    )
+    if not writing:
+        return CliError(f"cannot read {failed}: {describe_failure(exc)}", code=EXIT_ERRORS)
+    if isinstance(exc, FileExistsError) and failed and failed != output and not failed.is_dir():
+        # makedirs met a regular file where a folder of the path should be
+        return CliError(f"cannot write {output}: [Errno 20] Not a directory: {failed}",
+                        code=EXIT_WRITE_FAILED)  # fmt: skip
+    return CliError(f"cannot write {failed}: {describe_failure(exc)}", code=EXIT_WRITE_FAILED)
 
 
 def run_stats(args: argparse.Namespace) -> int:
@@ -1083,7 +1102,7 @@ def run_stats(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise CliError(str(exc), code=EXIT_ERRORS) from None
     except OSError as exc:
-        raise CliError(f"{args.html}: {exc.strerror or exc}", code=EXIT_ERRORS) from None
+        raise file_error(exc, args.html) from None
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:

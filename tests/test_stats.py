@@ -251,3 +251,16 @@ def test_html_report_in_a_browser(tmp_path: Path) -> None:
     subprocess.run([CHROMIUM, *flags, "--window-size=1200,2000", f"--screenshot={png}",
                     out.as_uri()], capture_output=True, timeout=120, check=True)  # fmt: skip
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_an_html_report_that_cannot_be_written_names_the_file_and_exits_6(tmp_path: Path) -> None:
+    write_dataset(tmp_path, [record(1, "2024-01-01T00:00:00Z")])
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "report.html"
+    done = run_cli("stats", "europol", "--data-dir", str(tmp_path), "--html", str(target))
+    if "analysis" in done.stderr and "pip install" in done.stderr:
+        pytest.skip("the analysis extra is not installed")
+    assert done.returncode == 6, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"newsroom-scraper: error: cannot write {target}: [Errno 20] Not a directory: {tmp_path / 'a-file'}"
+    ]
