@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import hashlib
 import io
 import json
 import statistics
@@ -25,45 +24,19 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 from unittest import mock
 
 import benchlib
 
 from newsroom_scraper import extract as extract_module
 from newsroom_scraper.extraction import htmltext, loaders
-from newsroom_scraper.items import NOT_HASHED_FIELDS, ordered_record
 from newsroom_scraper.spiders.europol import EuropolSpider
-
-
-def json_hash(record: dict[str, Any]) -> str:
-    content = {key: value for key, value in record.items() if key not in NOT_HASHED_FIELDS}
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def json_line(record: dict[str, Any]) -> str:
-    return json.dumps(ordered_record(record), ensure_ascii=False, separators=(",", ":"))
+from tests.helpers import reference_hash, reference_layout_marked, reference_line
 
 
 def line_by_line_layout(marked: str) -> tuple[str, int]:
-    """The first pass's layout (one split and join per line); no count (load_item splits)."""
-    marked = marked.replace("\u200b", " ")
-    out: list[str] = []
-    level = 0
-    for number, paragraph in enumerate(marked.split(htmltext._PARAGRAPH_MARK)):
-        if number:
-            level = 2
-        for index, line in enumerate(paragraph.split(htmltext._LINE_MARK)):
-            if index and not level:
-                level = 1
-            words = line.split()
-            if words:
-                if out:
-                    out.append("\n" * level)
-                out.append(" ".join(words))
-                level = 0
-    return "".join(out), -1
+    """The first pass's layout; no count (load_item splits)."""
+    return reference_layout_marked(marked), -1
 
 
 def regex_scan(html: str) -> bool:
@@ -77,8 +50,8 @@ def one_pass(files: list[Path], before: bool, scan_only: bool = False) -> tuple[
         if before and scan_only:
             stack.enter_context(mock.patch.object(htmltext, "_has_control_or_mark", regex_scan))
         elif before:
-            stack.enter_context(mock.patch.object(extract_module, "dumps_record", json_line))
-            stack.enter_context(mock.patch.object(loaders, "compute_content_hash", json_hash))
+            stack.enter_context(mock.patch.object(extract_module, "dumps_record", reference_line))
+            stack.enter_context(mock.patch.object(loaders, "compute_content_hash", reference_hash))
             stack.enter_context(
                 mock.patch.object(htmltext, "_layout_marked_counted", line_by_line_layout)
             )

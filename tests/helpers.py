@@ -13,6 +13,7 @@ mid-write) is tested with :func:`cli_subprocess`, a real ``python -m newsroom_sc
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
 import json
 import multiprocessing
@@ -28,6 +29,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
+from newsroom_scraper.extraction.htmltext import _LINE_MARK, _PARAGRAPH_MARK
+from newsroom_scraper.items import NOT_HASHED_FIELDS, ordered_record
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -259,3 +263,42 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+# -- the code as it was before issue 12: the oracles of test_identity and bench_extract_real ----
+
+
+def reference_canonical(value: Any) -> str:
+    """The json call ``items.canonical_json`` made before orjson."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def reference_hash(record: dict[str, Any]) -> str:
+    """``items.compute_content_hash`` before orjson."""
+    content = {key: value for key, value in record.items() if key not in NOT_HASHED_FIELDS}
+    return hashlib.sha256(reference_canonical(content).encode("utf-8")).hexdigest()
+
+
+def reference_line(record: dict[str, Any]) -> str:
+    """``items.dumps_record`` (a JSON Lines line) before orjson."""
+    return json.dumps(ordered_record(record), ensure_ascii=False, separators=(",", ":"))
+
+
+def reference_layout_marked(marked: str) -> str:
+    """The line-by-line layout ``htmltext._layout_marked_counted`` replaced (issue 12)."""
+    marked = marked.replace("\u200b", " ")
+    out: list[str] = []
+    level = 0
+    for number, paragraph in enumerate(marked.split(_PARAGRAPH_MARK)):
+        if number:
+            level = 2
+        for index, line in enumerate(paragraph.split(_LINE_MARK)):
+            if index and not level:
+                level = 1
+            words = line.split()
+            if words:
+                if out:
+                    out.append("\n" * level)
+                out.append(" ".join(words))
+                level = 0
+    return "".join(out)

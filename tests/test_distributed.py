@@ -475,8 +475,9 @@ def servers(site):
 class Workers:
     """Worker subprocesses of one crawl; logs and stats under ``folder``."""
 
-    def __init__(self, redis_url, data_dir, folder):
+    def __init__(self, redis_url, data_dir, folder, site="europol"):
         self.redis_url = redis_url
+        self.site = site
         self.data_dir = data_dir
         self.folder = folder
         self.incarnations: Counter[str] = Counter()
@@ -484,7 +485,7 @@ class Workers:
     def start(self, name, server, *extra):
         self.incarnations[name] += 1
         tag = f"{name}.{self.incarnations[name]}"
-        command = [sys.executable, "-m", "newsroom_scraper.cli", "crawl", "europol",
+        command = [sys.executable, "-m", "newsroom_scraper.cli", "crawl", self.site,
                    "--base-url", server.origin, "--data-dir", str(self.data_dir),
                    "--redis", self.redis_url, "--worker", name,
                    "--log-file", str(self.folder / f"{tag}.log"),
@@ -795,19 +796,6 @@ def test_redis_store_keeps_listed_versions_like_the_sqlite_store(redis_url, tmp_
     store.close()
 
 
-def govuk_worker(redis_url, server, name, folder, *extra):
-    command = [sys.executable, "-m", "newsroom_scraper.cli", "crawl", "govuk",
-               "--base-url", server.origin, "--data-dir", str(folder / "data"),
-               "--redis", redis_url, "--worker", name, "--log-file", str(folder / f"{name}.log"),
-               "-s", f"NEWSROOM_STATS_FILE={folder / f'{name}.stats.json'}", *extra]  # fmt: skip
-    for setting, value in WORKER_SETTINGS.items():
-        command += ["-s", f"{setting}={value}"]
-    return subprocess.Popen(
-        command, cwd=REPO, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-
-
 def test_two_govuk_workers_give_every_item_once(redis_url, tmp_path):
     """As for Europol: w1 holds its first Content API item until w2 has fetched two, each item
     is written by one worker, and export gives the single-process dataset. The next crawl of
@@ -838,10 +826,11 @@ def test_two_govuk_workers_give_every_item_once(redis_url, tmp_path):
                     opened.set()
 
     server_1.interceptor, server_2.interceptor = hold_1, count_2
+    workers = Workers(redis_url, tmp_path / "data", tmp_path, site="govuk")
     try:
-        w1 = govuk_worker(redis_url, server_1, "w1", tmp_path)
+        w1 = workers.start("w1", server_1)
         assert first_item.wait(60), "w1 never asked for an item"
-        w2 = govuk_worker(redis_url, server_2, "w2", tmp_path)
+        w2 = workers.start("w2", server_2)
         finished(w1)
         finished(w2)
         opened.set()
@@ -857,8 +846,7 @@ def test_two_govuk_workers_give_every_item_once(redis_url, tmp_path):
         assert set(ids) == {govuk.expected_id(a) for a in articles}
         assert set(ids.values()) == {1}  # each item written by exactly one worker
         for name, least in (("w1", 1), ("w2", 2)):
-            stats = json.loads((tmp_path / f"{name}.stats.json").read_text())
-            assert stats["dataset/new"] >= least
+            assert workers.stats(f"{name}.1")["dataset/new"] >= least
         exported = run_cli("export", "--redis", redis_url, "--site", "govuk",
                            "--data-dir", str(tmp_path / "export"))  # fmt: skip
         assert exported.returncode == 0, exported.stderr
@@ -880,7 +868,7 @@ def test_two_govuk_workers_give_every_item_once(redis_url, tmp_path):
             server.site = govuk.build_site(fresh + list(now.values()))
             server.requests.clear()
         second = [
-            govuk_worker(redis_url, server, f"{name}b", tmp_path, "--lookback", "0")
+            workers.start(name, server, "--lookback", "0")
             for name, server in (("w1", server_1), ("w2", server_2))
         ]
         for process in second:

@@ -207,6 +207,12 @@ def test_placeholder_and_default_lead_images_are_skipped():
     ):  # fmt: skip
         details = {"body": "<p>Text.</p>", "images": [image]}
         assert extract(minimal_item(details=details))["attachments"] == []
+    # the control: the same lead image, neither a placeholder nor the default one, is kept
+    real = {"type": "lead", "sources": {"s960": "https://a/s960.jpg"}, "alt_text": "Office"}
+    details = {"body": "<p>Text.</p>", "images": [real]}
+    assert extract(minimal_item(details=details))["attachments"] == [
+        {"kind": "image", "title": "Office", "url": "https://a/s960.jpg"}
+    ]
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,6 @@ mirrors, on the real pages in ../shared and on generated records with odd values
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from typing import TYPE_CHECKING, Any
 from unittest import mock
@@ -24,17 +22,21 @@ from newsroom_scraper.errors import ExtractionError
 from newsroom_scraper.extract import page_own_url, response_for
 from newsroom_scraper.extraction import htmltext
 from newsroom_scraper.items import (
-    NOT_HASHED_FIELDS,
     _orjson_safe,
     canonical_json,
     canonical_json_bytes,
     compute_content_hash,
     dumps_record,
     dumps_record_bytes,
-    ordered_record,
 )
 from newsroom_scraper.spiders import registered_sites
 from tests.conftest import shared_folder
+from tests.helpers import (
+    reference_canonical,
+    reference_hash,
+    reference_layout_marked,
+    reference_line,
+)
 from tests.mirrors import mirror_module
 
 if TYPE_CHECKING:
@@ -43,22 +45,6 @@ if TYPE_CHECKING:
     from newsroom_scraper.spiders.base import NewsroomSpider
 
 SITES = sorted(registered_sites())
-
-
-# -- the reference: the json calls items.py used before orjson -----------------------------------
-
-
-def reference_canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def reference_hash(record: dict[str, Any]) -> str:
-    content = {key: value for key, value in record.items() if key not in NOT_HASHED_FIELDS}
-    return hashlib.sha256(reference_canonical(content).encode("utf-8")).hexdigest()
-
-
-def reference_line(record: dict[str, Any]) -> str:
-    return json.dumps(ordered_record(record), ensure_ascii=False, separators=(",", ":"))
 
 
 def outcome(function: Any, value: Any) -> tuple[str, Any]:
@@ -231,26 +217,6 @@ marked_streams = st.text(
     ),
     max_size=60,
 )
-
-
-def reference_layout_marked(marked: str) -> str:
-    """The line-by-line layout ``htmltext._layout_marked_counted`` replaced (issue 12)."""
-    marked = marked.replace("\u200b", " ")
-    out: list[str] = []
-    level = 0
-    for number, paragraph in enumerate(marked.split(htmltext._PARAGRAPH_MARK)):
-        if number:
-            level = 2
-        for index, line in enumerate(paragraph.split(htmltext._LINE_MARK)):
-            if index and not level:
-                level = 1
-            words = line.split()
-            if words:
-                if out:
-                    out.append("\n" * level)
-                out.append(" ".join(words))
-                level = 0
-    return "".join(out)
 
 
 @settings(max_examples=1000, deadline=None)
