@@ -42,6 +42,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 
 from newsroom_scraper.extraction.dates import DAY, DateError, Moment, parse_moment
+from newsroom_scraper.extraction.loaders import language_code
 from newsroom_scraper.extraction.metadata import ARTICLE_TYPES, PageMetadata, ld_string, ld_types
 
 if TYPE_CHECKING:
@@ -68,7 +69,6 @@ PUBLISHED_METAS = (
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•:»/]\s+|\s*[|｜ㅣ]\s*|\s+-|-(?=\S)")
 _ELLIPSIS = re.compile(r"\s*(\.\.\.|…)\s*(weiter lesen|read more|lire la suite|leer más)?\s*$",
                        re.IGNORECASE)  # fmt: skip
-_LANGUAGE = re.compile(r"^\s*([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*\s*$")
 #: ``Category: Life`` in a keywords list: the label ``Life`` of the vocabulary ``category``.
 _NAMED_LABEL = re.compile(r"^(?:([A-Za-z][\w ]{1,30}):\s+)?(.+)$", re.DOTALL)
 #: A label that is a host name (``theprovince.com``), not a topic.
@@ -449,9 +449,9 @@ class ArticleReader:
             meta.meta("content-language"),
             headers_language,
         ):
-            match = _LANGUAGE.match(value or "")
-            if match:
-                return match.group(1).lower()
+            code = language_code(value or "")
+            if code:
+                return code
         return None
 
     def script_language(self, text: str) -> str | None:
