@@ -124,28 +124,30 @@ def _orjson_safe(value: Any) -> bool:
     return True
 
 
+def _orjson_dumps(value: Any, option: int) -> bytes | None:
+    """orjson's bytes for ``value`` when they are json's; None when json must decide."""
+    if _orjson_safe(value):
+        try:
+            return orjson.dumps(value, option=option)
+        except TypeError:  # orjson.JSONEncodeError: json decides (and raises its own error)
+            pass
+    return None
+
+
 def _canonical_json_std(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no insignificant white space: equal content, equal text."""
-    if _orjson_safe(value):
-        try:
-            return orjson.dumps(value, option=_ORJSON_SORTED).decode("utf-8")
-        except TypeError:  # orjson.JSONEncodeError: json decides (and raises its own error)
-            pass
-    return _canonical_json_std(value)
+    fast = _orjson_dumps(value, _ORJSON_SORTED)
+    return fast.decode("utf-8") if fast is not None else _canonical_json_std(value)
 
 
 def canonical_json_bytes(value: Any) -> bytes:
     """:func:`canonical_json` encoded in UTF-8 (raises as ``str.encode`` would)."""
-    if _orjson_safe(value):
-        try:
-            return orjson.dumps(value, option=_ORJSON_SORTED)
-        except TypeError:  # orjson.JSONEncodeError: json decides (and raises its own error)
-            pass
-    return _canonical_json_std(value).encode("utf-8")
+    fast = _orjson_dumps(value, _ORJSON_SORTED)
+    return fast if fast is not None else _canonical_json_std(value).encode("utf-8")
 
 
 def compute_content_hash(record: dict[str, Any]) -> str:
@@ -161,23 +163,19 @@ def ordered_record(record: dict[str, Any]) -> dict[str, Any]:
     return ordered
 
 
+def _dumps_record_std(ordered: dict[str, Any]) -> str:
+    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps_record_bytes(record: dict[str, Any]) -> bytes:
     """:func:`dumps_record` encoded in UTF-8 (raises as ``str.encode`` would)."""
     ordered = ordered_record(record)
-    if _orjson_safe(ordered):
-        try:
-            return orjson.dumps(ordered)
-        except TypeError:  # see canonical_json_bytes
-            pass
-    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    fast = _orjson_dumps(ordered, 0)
+    return fast if fast is not None else _dumps_record_std(ordered).encode("utf-8")
 
 
 def dumps_record(record: dict[str, Any]) -> str:
     """One JSON Lines line (without the newline): UTF-8 text, stable key order."""
     ordered = ordered_record(record)
-    if _orjson_safe(ordered):
-        try:
-            return orjson.dumps(ordered).decode("utf-8")
-        except TypeError:  # see canonical_json_bytes
-            pass
-    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":"))
+    fast = _orjson_dumps(ordered, 0)
+    return fast.decode("utf-8") if fast is not None else _dumps_record_std(ordered)

@@ -42,6 +42,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 
 from newsroom_scraper.extraction.dates import DAY, DateError, Moment, parse_moment
+from newsroom_scraper.extraction.htmltext import CJK
+from newsroom_scraper.extraction.loaders import language_code
 from newsroom_scraper.extraction.metadata import ARTICLE_TYPES, PageMetadata, ld_string, ld_types
 
 if TYPE_CHECKING:
@@ -68,7 +70,6 @@ PUBLISHED_METAS = (
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•:»/]\s+|\s*[|｜ㅣ]\s*|\s+-|-(?=\S)")
 _ELLIPSIS = re.compile(r"\s*(\.\.\.|…)\s*(weiter lesen|read more|lire la suite|leer más)?\s*$",
                        re.IGNORECASE)  # fmt: skip
-_LANGUAGE = re.compile(r"^\s*([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*\s*$")
 #: ``Category: Life`` in a keywords list: the label ``Life`` of the vocabulary ``category``.
 _NAMED_LABEL = re.compile(r"^(?:([A-Za-z][\w ]{1,30}):\s+)?(.+)$", re.DOTALL)
 #: A label that is a host name (``theprovince.com``), not a topic.
@@ -93,7 +94,6 @@ _SCRIPTS = (
     (re.compile(r"[\u10a0-\u10ff]"), "ka"),
     (re.compile(r"[\u0530-\u058f]"), "hy"),
 )
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def _text(element: lxml.etree._Element) -> str:
@@ -109,7 +109,7 @@ def _overlap(words: set[str], other: set[str]) -> float:
 
 
 def _long_enough(text: str) -> bool:
-    return len(text.split()) >= 6 or (bool(_CJK.search(text)) and len(text) >= 15)
+    return len(text.split()) >= 6 or (bool(CJK.search(text)) and len(text) >= 15)
 
 
 def _in_skipped(element: lxml.etree._Element, container: lxml.etree._Element) -> bool:
@@ -449,9 +449,9 @@ class ArticleReader:
             meta.meta("content-language"),
             headers_language,
         ):
-            match = _LANGUAGE.match(value or "")
-            if match:
-                return match.group(1).lower()
+            code = language_code(value or "")
+            if code:
+                return code
         return None
 
     def script_language(self, text: str) -> str | None:

@@ -49,6 +49,9 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".webm", ".mov", ".m4v", ".ogv", ".avi", ".mkv"})
 VIDEO_HOSTS = ("youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com", "dailymotion.com")
 _VIDEO_WORDS = re.compile(r"\b(video|watch)\b", re.IGNORECASE)
+#: Kana, CJK ideographs and Hangul: a text in them says more per character than in a Latin
+#: script, so the length rules of headlines and paragraphs count these characters apart.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def squash(text: str) -> str:

@@ -9,6 +9,7 @@ local date, word count, content hash), so that no site can get those wrong.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from itemloaders.processors import Identity, MapCompose, TakeFirst
@@ -26,7 +27,7 @@ from newsroom_scraper.extraction.htmltext import (
 from newsroom_scraper.items import SCHEMA_VERSION, NewsItem, compute_content_hash
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
     from re import Pattern
     from typing import Self
     from zoneinfo import ZoneInfo
@@ -110,6 +111,15 @@ def field_error(field_name: str | None, exc: ValueError) -> ExtractionError:
     return ExtractionError(one_line(reason), EXTRACTION)
 
 
+@contextmanager
+def field_errors(field_name: str | None) -> Iterator[None]:
+    """Turns itemloaders' ValueError inside the block into :func:`field_error`'s reason."""
+    try:
+        yield
+    except ValueError as exc:
+        raise field_error(field_name, exc) from None
+
+
 class NewsItemLoader(ItemLoader):
     """Loader of :class:`NewsItem`.
 
@@ -170,10 +180,8 @@ class NewsItemLoader(ItemLoader):
         re: str | Pattern[str] | None = None,
         **kw: Any,
     ) -> Self:
-        try:
+        with field_errors(field_name):
             return super().add_value(field_name, value, *processors, re=re, **kw)
-        except ValueError as exc:
-            raise field_error(field_name, exc) from None
 
     def replace_value(
         self,
@@ -183,16 +191,12 @@ class NewsItemLoader(ItemLoader):
         re: str | Pattern[str] | None = None,
         **kw: Any,
     ) -> Self:
-        try:
+        with field_errors(field_name):
             return super().replace_value(field_name, value, *processors, re=re, **kw)
-        except ValueError as exc:
-            raise field_error(field_name, exc) from None
 
     def get_output_value(self, field_name: str) -> Any:
-        try:
+        with field_errors(field_name):
             return super().get_output_value(field_name)
-        except ValueError as exc:
-            raise field_error(field_name, exc) from None
 
     def add_body(self, html: str | None) -> None:
         """Body text, clean HTML, in-body links and attachments from one parse of the HTML."""

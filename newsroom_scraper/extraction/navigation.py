@@ -25,6 +25,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.etree
 
+from newsroom_scraper.extraction.htmltext import CJK
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -44,7 +46,6 @@ _ALTERNATES = lxml.etree.XPath("//link[@href][contains(concat(' ', @rel, ' '), '
 _REL_NEXT = lxml.etree.XPath(
     "//link[@href][@rel='next'] | //a[@href][contains(concat(' ', @rel, ' '), ' next ')]"
 )
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _FEED_PATH = re.compile(r"(\.rss|\.atom|/feed/?|/rss/?|\.rss\.xml|/atom\.xml|feed\.json)$", re.I)
 _PAGE_NUMBER = re.compile(r"([?&](?:page|p|pg|paged|start)=)(\d+)|(/page/)(\d+)", re.I)
 
@@ -99,7 +100,7 @@ def signature(element: lxml.etree._Element, depth: int = 3) -> str:
 
 
 def reads_as_headline(text: str) -> bool:
-    return len(text.split()) >= 3 or len(_CJK.findall(text)) >= 8
+    return len(text.split()) >= 3 or len(CJK.findall(text)) >= 8
 
 
 def article_links(
