@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from newsroom_scraper.items import dumps_record
+from newsroom_scraper.items import dumps_record_bytes
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -92,7 +92,7 @@ class SortedSpool:
         return len(self._index)
 
     def append(self, record: dict[str, Any]) -> None:
-        line = (dumps_record(record) + "\n").encode("utf-8")
+        line = dumps_record_bytes(record) + b"\n"  # the bytes dumps_record encodes to
         self._index.append((newest_first_key(record), self._file.tell(), len(line)))
         self._file.write(line)
 
