@@ -57,9 +57,9 @@ from newsroom_scraper.extraction.navigation import (
     numbered_next,
 )
 from newsroom_scraper.extraction.page import NewsPage, PageContext
-from newsroom_scraper.middlewares import page_not_article
 from newsroom_scraper.params import parse_limit
 from newsroom_scraper.requests import ROLE, Role
+from newsroom_scraper.signals import page_not_article
 from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
