@@ -172,6 +172,10 @@ class NewsroomSpider(scrapy.Spider):
         if getattr(self, "crawler", None) is not None:
             self.crawler.stats.inc_value(key, count)
 
+    def set_stat(self, key: str, value: Any) -> None:
+        if getattr(self, "crawler", None) is not None:
+            self.crawler.stats.set_value(key, value)
+
     def report(self, kind: str, url: str, reason: str) -> None:
         """A counted, logged failure with its URL (see :mod:`newsroom_scraper.report`)."""
         if getattr(self, "crawler", None) is not None:

@@ -451,8 +451,8 @@ class GovukSpider(NewsroomSpider):
     # -- requests -----------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.crawler.stats.set_value("discovery/mode", self.params.discovery)
-        self.crawler.stats.set_value("discovery/path", "search")
+        self.set_stat("discovery/mode", self.params.discovery)
+        self.set_stat("discovery/path", "search")
         yield self.search_request(0)
 
     def search_request(self, start: int) -> scrapy.Request:
@@ -578,7 +578,7 @@ class GovukSpider(NewsroomSpider):
 
     def listing_ended(self, why: str) -> None:
         self.logger.info("Search listing ends: %s", why)
-        self.crawler.stats.set_value("discovery/search/end", why)
+        self.set_stat("discovery/search/end", why)
 
     def search_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
