@@ -282,7 +282,7 @@ class GenericSpider(NewsroomSpider):
         "(dataset generic-<host>; `crawl generic --demo`: the demo newsroom, dataset generic)"
     )
     public_origin = DEMO_ORIGIN
-    public_hosts = ("newsroom.example.org",)
+    public_hosts: tuple[str, ...] = ("newsroom.example.org",)
     page_class: ClassVar[type[NewsPage]] = GenericPage
     discovery_modes = ("auto", "feed", "sitemap", "listing")
     #: Preset values (a subclass sets them; ``-a`` arguments win).
@@ -316,8 +316,8 @@ class GenericSpider(NewsroomSpider):
         bare = host.removeprefix("www.")
         # The one site whose origin is an argument: the class values are the demo's, each
         # crawl's are its start URL's (the URL rewriting and the offsite filter read these).
-        self.public_origin = f"{parts.scheme}://{parts.netloc.lower()}"  # type: ignore[misc]
-        self.public_hosts = tuple(dict.fromkeys((host, bare, f"www.{bare}")))  # type: ignore[misc,assignment]
+        self.public_origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        self.public_hosts = tuple(dict.fromkeys((host, bare, f"www.{bare}")))
         self.allowed_domains = list(self.public_hosts)
         self.article_re = _pattern("article_pattern", article_pattern or self.article_pattern)
         self.listing_re = _pattern("listing_pattern", listing_pattern or self.listing_pattern)
