@@ -25,7 +25,6 @@ import calendar
 import hashlib
 import logging
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -367,19 +366,13 @@ class GenericSpider(NewsroomSpider):
 
     @property
     def page_context(self) -> PageContext:
+        """The base's (this crawl's origin and hosts), with the crawl's language and vocabularies
+        as hints of every page."""
         if self._page_context is None:
-            info = replace(
-                self.site_info(),
-                public_origin=self.public_origin,
-                public_hosts=self.public_hosts,
-            )
-            self._page_context = PageContext(info, stats=self.inc_stat).with_hints(
+            self._page_context = super().page_context.with_hints(
                 language=self.default_language, vocabularies=self.vocabulary_names
             )
         return self._page_context
-
-    def on_site(self, url: str) -> bool:
-        return urlsplit(url).hostname in self.public_hosts
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -399,7 +392,7 @@ class GenericSpider(NewsroomSpider):
     def articles(self, urls: list[str], source: str) -> Iterator[scrapy.Request]:
         """Requests for the article URLs not yet scheduled (``limit`` allowing)."""
         for url in urls:
-            if url in self.listing_pages or not self.on_site(url):
+            if url in self.listing_pages or not self.is_site_url(url):
                 continue
             if not urlsplit(url).path.strip("/"):
                 continue  # the home page is never an article
@@ -573,7 +566,7 @@ class GenericSpider(NewsroomSpider):
         mode = self.params.discovery
         if first:
             if mode in {"auto", "feed"}:
-                feeds = feed_links(root, response.url, self.on_site)
+                feeds = feed_links(root, response.url, self.is_site_url)
                 if not feeds:
                     self.source_gave_none(f"{response.url} announces and links no feed")
                 for url in feeds:
@@ -583,7 +576,7 @@ class GenericSpider(NewsroomSpider):
             if mode == "feed":
                 return
         self.inc_stat("discovery/listing_pages")
-        urls = article_links(root, response.url, self.on_site, self.article_re,
+        urls = article_links(root, response.url, self.is_site_url, self.article_re,
                              self.article_shapes, known_blocks=self.teaser_blocks)  # fmt: skip
         signature = tuple(urls)
         self.found_articles += len(urls)
@@ -603,7 +596,7 @@ class GenericSpider(NewsroomSpider):
 
     def next_listing_page(self, root: lxml.etree._Element, url: str) -> Iterator[scrapy.Request]:
         """The request for the page after ``url``, unless the listing ends there."""
-        following = next_page(root, url, self.on_site)
+        following = next_page(root, url, self.is_site_url)
         guessed = following is None
         if guessed:
             following = numbered_next(url)
