@@ -59,7 +59,7 @@ from newsroom_scraper.extraction.page import NewsPage, PageContext
 from newsroom_scraper.params import parse_limit
 from newsroom_scraper.requests import ROLE, Role
 from newsroom_scraper.signals import page_not_article
-from newsroom_scraper.spiders.base import NewsroomSpider
+from newsroom_scraper.spiders.base import GONE_STATUSES, NewsroomSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -412,7 +412,7 @@ class GenericSpider(NewsroomSpider):
     def on_guessed_page_error(self, failure: Failure) -> None:
         """A tried page number that does not exist (404, 410): the listing's end."""
         error = failure.value
-        if isinstance(error, HttpError) and error.response.status in {404, 410}:
+        if isinstance(error, HttpError) and error.response.status in GONE_STATUSES:
             self.inc_stat("discovery/listing_ended")
             return
         self.on_request_error(failure)

@@ -38,7 +38,7 @@ from newsroom_scraper.extraction.htmltext import HtmlFragment, clean_url, elemen
 from newsroom_scraper.extraction.page import NewsPage
 from newsroom_scraper.items import compute_content_hash
 from newsroom_scraper.requests import ARTICLE_URL_META, LISTED_VERSION_META, ROLE, Role
-from newsroom_scraper.spiders.base import NewsroomSpider
+from newsroom_scraper.spiders.base import GONE_STATUSES, NewsroomSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -646,7 +646,7 @@ class GovukSpider(NewsroomSpider):
         super().on_request_error(failure)
 
     def handle_http_error(self, request: scrapy.Request, url: str, status: int) -> None:
-        if status in {404, 410}:
+        if status in GONE_STATUSES:
             self.inc_stat("govuk/gone")
             self.inc_stat(f"govuk/gone/{status}")
         super().handle_http_error(request, url, status)
