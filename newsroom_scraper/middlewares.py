@@ -17,6 +17,7 @@ from w3lib.url import safe_url_string
 
 from newsroom_scraper.extraction.page import PAGE_META
 from newsroom_scraper.requests import ARTICLE_ROLES, PUBLIC_URL_META, ROLE
+from newsroom_scraper.signals import page_not_article
 
 if TYPE_CHECKING:
     from typing import Self
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
-
-#: Sent by a spider with ``response`` when a page requested as an article turned out not to be
-#: one (a listing, tag or home page found in a sitemap): ``--keep-pages`` does not keep it.
-page_not_article = object()
 
 
 class BaseUrlMiddleware:
@@ -125,8 +122,8 @@ class PageArchiveMiddleware:
     itself (Europol's node API answering for a page shell without data), it replaces the page's
     file; a later visit of the page that gives no item (a chain walked through it again) leaves
     it alone. So every kept file, read alone and in any order, gives the crawl's item again.
-    A page that turns out not to be an article (:data:`page_not_article`) is removed again:
-    ``extract`` of the folder's files gives no "not an article" error.
+    A page that turns out not to be an article (:data:`~.signals.page_not_article`) is removed
+    again: ``extract`` of the folder's files gives no "not an article" error.
 
     Why the hints go to the index, rather than a page's companions into a bundle (a node API
     answer kept with the shell whose site menu lent its terms their URLs): hints are the one

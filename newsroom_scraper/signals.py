@@ -19,3 +19,7 @@ article_gone = object()
 #: run file, the ``--out`` file) cannot be written (see
 #: :func:`newsroom_scraper.report.report_write_failure`).
 output_write_failed = object()
+
+#: Sent by a spider with ``response`` when a page requested as an article turned out not to be
+#: one (a listing, tag or home page found in a sitemap): ``--keep-pages`` does not keep it.
+page_not_article = object()

@@ -59,10 +59,11 @@ class NewsroomSpider(scrapy.Spider):
 
     #: One line for ``newsroom-scraper sites``.
     description: ClassVar[str] = ""
-    #: ``https://host`` of the live site: item URLs always use it.
-    public_origin: ClassVar[str] = ""
+    #: ``https://host`` of the live site: item URLs always use it. Not a ClassVar: a site whose
+    #: origin is an argument (generic) sets it and ``public_hosts`` per crawl, in ``__init__``.
+    public_origin: str = ""
     #: Hosts whose requests go to ``base_url`` when one is given.
-    public_hosts: ClassVar[tuple[str, ...]] = ()
+    public_hosts: tuple[str, ...] = ()
     #: The newsroom's own time zone: the calendar date its readers see.
     timezone: ClassVar[ZoneInfo] = ZoneInfo("UTC")
     #: Languages tried by the free-form date parser (the last resort).
@@ -171,6 +172,10 @@ class NewsroomSpider(scrapy.Spider):
     def inc_stat(self, key: str, count: int = 1) -> None:
         if getattr(self, "crawler", None) is not None:
             self.crawler.stats.inc_value(key, count)
+
+    def set_stat(self, key: str, value: Any) -> None:
+        if getattr(self, "crawler", None) is not None:
+            self.crawler.stats.set_value(key, value)
 
     def report(self, kind: str, url: str, reason: str) -> None:
         """A counted, logged failure with its URL (see :mod:`newsroom_scraper.report`)."""

@@ -888,7 +888,7 @@ class EuroparlSpider(NewsroomSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         mode = self.params.discovery
-        self.crawler.stats.set_value("discovery/mode", mode)
+        self.set_stat("discovery/mode", mode)
         if mode in {"auto", "listing"}:
             yield self.listing_request(0)
         # With a limit, the listing alone says which releases are the newest N: the plenary
@@ -899,7 +899,7 @@ class EuroparlSpider(NewsroomSpider):
     def use_source(self, source: str) -> None:
         if source not in self.sources:
             self.sources.append(source)
-            self.crawler.stats.set_value("discovery/path", "+".join(self.sources))
+            self.set_stat("discovery/path", "+".join(self.sources))
 
     def listing_request(self, page: int) -> scrapy.Request:
         if page == 0:
@@ -975,7 +975,7 @@ class EuroparlSpider(NewsroomSpider):
     def listing_ended(self, why: str) -> Iterator[scrapy.Request]:
         """The listing is done: in ``auto`` mode with a limit, the feed's turn has come."""
         self.logger.info("Listing ends: %s", why)
-        self.crawler.stats.set_value("discovery/listing/end", why)
+        self.set_stat("discovery/listing/end", why)
         if self.params.discovery == "auto" and not self.rss_requested and not self.limit_reached:
             yield self.rss_request()
 

@@ -545,10 +545,6 @@ class EuropolSpider(NewsroomSpider):
         self.logger.info("Chain ends: %s", why)
         self._transition("finish_chain")
 
-    def set_stat(self, key: str, value: Any) -> None:
-        if getattr(self, "crawler", None) is not None:
-            self.crawler.stats.set_value(key, value)
-
     # -- requests -------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:

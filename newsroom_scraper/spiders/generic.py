@@ -25,7 +25,6 @@ import calendar
 import hashlib
 import logging
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -57,10 +56,10 @@ from newsroom_scraper.extraction.navigation import (
     numbered_next,
 )
 from newsroom_scraper.extraction.page import NewsPage, PageContext
-from newsroom_scraper.middlewares import page_not_article
 from newsroom_scraper.params import parse_limit
 from newsroom_scraper.requests import ROLE, Role
-from newsroom_scraper.spiders.base import NewsroomSpider
+from newsroom_scraper.signals import page_not_article
+from newsroom_scraper.spiders.base import GONE_STATUSES, NewsroomSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -282,7 +281,7 @@ class GenericSpider(NewsroomSpider):
         "(dataset generic-<host>; `crawl generic --demo`: the demo newsroom, dataset generic)"
     )
     public_origin = DEMO_ORIGIN
-    public_hosts = ("newsroom.example.org",)
+    public_hosts: tuple[str, ...] = ("newsroom.example.org",)
     page_class: ClassVar[type[NewsPage]] = GenericPage
     discovery_modes = ("auto", "feed", "sitemap", "listing")
     #: Preset values (a subclass sets them; ``-a`` arguments win).
@@ -316,8 +315,8 @@ class GenericSpider(NewsroomSpider):
         bare = host.removeprefix("www.")
         # The one site whose origin is an argument: the class values are the demo's, each
         # crawl's are its start URL's (the URL rewriting and the offsite filter read these).
-        self.public_origin = f"{parts.scheme}://{parts.netloc.lower()}"  # type: ignore[misc]
-        self.public_hosts = tuple(dict.fromkeys((host, bare, f"www.{bare}")))  # type: ignore[misc,assignment]
+        self.public_origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        self.public_hosts = tuple(dict.fromkeys((host, bare, f"www.{bare}")))
         self.allowed_domains = list(self.public_hosts)
         self.article_re = _pattern("article_pattern", article_pattern or self.article_pattern)
         self.listing_re = _pattern("listing_pattern", listing_pattern or self.listing_pattern)
@@ -367,19 +366,13 @@ class GenericSpider(NewsroomSpider):
 
     @property
     def page_context(self) -> PageContext:
+        """The base's (this crawl's origin and hosts), with the crawl's language and vocabularies
+        as hints of every page."""
         if self._page_context is None:
-            info = replace(
-                self.site_info(),
-                public_origin=self.public_origin,
-                public_hosts=self.public_hosts,
-            )
-            self._page_context = PageContext(info, stats=self.inc_stat).with_hints(
+            self._page_context = super().page_context.with_hints(
                 language=self.default_language, vocabularies=self.vocabulary_names
             )
         return self._page_context
-
-    def on_site(self, url: str) -> bool:
-        return urlsplit(url).hostname in self.public_hosts
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -399,7 +392,7 @@ class GenericSpider(NewsroomSpider):
     def articles(self, urls: list[str], source: str) -> Iterator[scrapy.Request]:
         """Requests for the article URLs not yet scheduled (``limit`` allowing)."""
         for url in urls:
-            if url in self.listing_pages or not self.on_site(url):
+            if url in self.listing_pages or not self.is_site_url(url):
                 continue
             if not urlsplit(url).path.strip("/"):
                 continue  # the home page is never an article
@@ -419,7 +412,7 @@ class GenericSpider(NewsroomSpider):
     def on_guessed_page_error(self, failure: Failure) -> None:
         """A tried page number that does not exist (404, 410): the listing's end."""
         error = failure.value
-        if isinstance(error, HttpError) and error.response.status in {404, 410}:
+        if isinstance(error, HttpError) and error.response.status in GONE_STATUSES:
             self.inc_stat("discovery/listing_ended")
             return
         self.on_request_error(failure)
@@ -573,7 +566,7 @@ class GenericSpider(NewsroomSpider):
         mode = self.params.discovery
         if first:
             if mode in {"auto", "feed"}:
-                feeds = feed_links(root, response.url, self.on_site)
+                feeds = feed_links(root, response.url, self.is_site_url)
                 if not feeds:
                     self.source_gave_none(f"{response.url} announces and links no feed")
                 for url in feeds:
@@ -583,7 +576,7 @@ class GenericSpider(NewsroomSpider):
             if mode == "feed":
                 return
         self.inc_stat("discovery/listing_pages")
-        urls = article_links(root, response.url, self.on_site, self.article_re,
+        urls = article_links(root, response.url, self.is_site_url, self.article_re,
                              self.article_shapes, known_blocks=self.teaser_blocks)  # fmt: skip
         signature = tuple(urls)
         self.found_articles += len(urls)
@@ -603,7 +596,7 @@ class GenericSpider(NewsroomSpider):
 
     def next_listing_page(self, root: lxml.etree._Element, url: str) -> Iterator[scrapy.Request]:
         """The request for the page after ``url``, unless the listing ends there."""
-        following = next_page(root, url, self.on_site)
+        following = next_page(root, url, self.is_site_url)
         guessed = following is None
         if guessed:
             following = numbered_next(url)

@@ -38,7 +38,7 @@ from newsroom_scraper.extraction.htmltext import HtmlFragment, clean_url, elemen
 from newsroom_scraper.extraction.page import NewsPage
 from newsroom_scraper.items import compute_content_hash
 from newsroom_scraper.requests import ARTICLE_URL_META, LISTED_VERSION_META, ROLE, Role
-from newsroom_scraper.spiders.base import NewsroomSpider
+from newsroom_scraper.spiders.base import GONE_STATUSES, NewsroomSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -451,8 +451,8 @@ class GovukSpider(NewsroomSpider):
     # -- requests -----------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.crawler.stats.set_value("discovery/mode", self.params.discovery)
-        self.crawler.stats.set_value("discovery/path", "search")
+        self.set_stat("discovery/mode", self.params.discovery)
+        self.set_stat("discovery/path", "search")
         yield self.search_request(0)
 
     def search_request(self, start: int) -> scrapy.Request:
@@ -578,7 +578,7 @@ class GovukSpider(NewsroomSpider):
 
     def listing_ended(self, why: str) -> None:
         self.logger.info("Search listing ends: %s", why)
-        self.crawler.stats.set_value("discovery/search/end", why)
+        self.set_stat("discovery/search/end", why)
 
     def search_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
@@ -646,7 +646,7 @@ class GovukSpider(NewsroomSpider):
         super().on_request_error(failure)
 
     def handle_http_error(self, request: scrapy.Request, url: str, status: int) -> None:
-        if status in {404, 410}:
+        if status in GONE_STATUSES:
             self.inc_stat("govuk/gone")
             self.inc_stat(f"govuk/gone/{status}")
         super().handle_http_error(request, url, status)
