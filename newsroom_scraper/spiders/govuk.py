@@ -501,11 +501,6 @@ class GovukSpider(NewsroomSpider):
             and parts.path != "/"
         )
 
-    def requested_url(self, request: scrapy.Request) -> str:
-        """An item's public URL (not its Content API URL): what the dataset knows it by."""
-        article_url = request.meta.get(ARTICLE_URL_META)
-        return str(article_url) if article_url else super().requested_url(request)
-
     # -- the listing --------------------------------------------------------------------------
 
     def parse_search(self, response: Response) -> Iterator[scrapy.Request]:
