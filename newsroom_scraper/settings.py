@@ -121,6 +121,9 @@ NEWSROOM_SHAPE_MIN_ITEMS = 5
 NEWSROOM_ACCEPT_SHAPE_CHANGE = False
 #: Progress line on stderr: "auto" (when stderr is a terminal), "on" or "off".
 NEWSROOM_PROGRESS = "auto"
+#: A file to write the crawl's final Scrapy stats to, as JSON (the run report holds the
+#: summary; this is every counter): for scripts and benchmarks that start crawl processes.
+NEWSROOM_STATS_FILE = None
 
 # -- distributed crawls (`crawl --redis URL`, see docs/distributed.md) -----------------------------
 #: ``redis://host:6379/0``: the state and the items live in Redis. With
