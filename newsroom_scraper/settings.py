@@ -147,6 +147,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(FIELD_ORDER)
 
 LOG_LEVEL = "INFO"
+#: Scrapy's messages, without building the DEBUG line of every page and item when nothing shows
+#: DEBUG (about 0.1 ms a page).
+LOG_FORMATTER = "newsroom_scraper.logformatter.NewsroomLogFormatter"
 #: Scrapy parses the source of every callback to warn about generators returning values; its
 #: cache misses on bound methods, so it re-parses on every response (about 0.5 ms each). ruff
 #: and the tests cover what that warning would catch.
