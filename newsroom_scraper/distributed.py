@@ -71,7 +71,6 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from newsroom_scraper.extraction.dates import utc_now_iso
-from newsroom_scraper.requests import PUBLIC_URL_META
 from newsroom_scraper.signals import error_reported
 from newsroom_scraper.state.redis_store import DEFAULT_PREFIX, Keys, RedisStateStore, key_prefix
 from newsroom_scraper.state.runs import (
@@ -173,9 +172,8 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untype
     - ``persist`` is always on: a worker closing must not empty the queue and the seen-set the
       other workers still use. The seen-set is emptied when a *new* crawl starts instead.
     - ``next_request`` takes through :meth:`TrackedPriorityQueue.take` (in-flight record).
-    - ``enqueue_request`` keeps requests that ``BaseUrlMiddleware`` rewrote to this worker's own
-      mirror (``base_url``) in memory: another worker may have another mirror, and the request
-      was already taken (its in-flight record, the public URL, stays until it is done).
+    - ``enqueue_request`` keeps the request :meth:`wake` takes for the engine in memory (it was
+      already taken from the shared queue).
     """
 
     crawler: Crawler
@@ -230,10 +228,7 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untype
             self.worker.inflight.came_back(request)
 
     def _enqueue(self, request: Request) -> bool:
-        meta = request.meta
-        if request is self.waking or (
-            PUBLIC_URL_META in meta and meta.get(INFLIGHT_META) in self.worker.tokens
-        ):
+        if request is self.waking:
             self.waking = None
             self.local.append(request)
             return True
@@ -302,9 +297,8 @@ class InFlight:
 
     - ``waiting``: handed out by the scheduler, callback not called yet. The scheduler wraps the
       request's callback and errback (:meth:`handed_out`); a request coming back to the
-      scheduler with its token before any callback ran (a redirect, a retry, the mirror rewrite
-      of ``BaseUrlMiddleware``) ends its waiting (:meth:`came_back`; kept in this worker, it is
-      handed out again).
+      scheduler with its token before any callback ran (a redirect, a retry) ends its waiting
+      (:meth:`came_back`; it goes to the shared queue as a request of its own).
     - ``pending``: a callback running, plus each request and item it yielded, until the request
       is queued (:meth:`came_back`, from ``RedisScheduler.enqueue_request``) and the item has
       been through the pipelines (``item_scraped``, ``item_dropped``, ``item_error``).

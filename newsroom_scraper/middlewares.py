@@ -8,15 +8,15 @@ import json
 import logging
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from w3lib.url import safe_url_string
+from w3lib.url import canonicalize_url
 
 from newsroom_scraper.extraction.page import PAGE_META
-from newsroom_scraper.requests import ARTICLE_ROLES, PUBLIC_URL_META, ROLE
+from newsroom_scraper.requests import ARTICLE_ROLES, ROLE
 from newsroom_scraper.signals import page_not_article
 
 if TYPE_CHECKING:
@@ -28,83 +28,60 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class BaseUrlMiddleware:
-    """Sends every request for the newsroom's public hosts to the ``base_url`` origin instead.
+class RedirectCheckMiddleware:
+    """What Scrapy's redirects leave unsaid: a loop, and a redirect to a page already requested.
 
-    Spiders, links, the offsite filter, robots.txt, the HTTP cache and the items all keep
-    working with public URLs; only the wire goes to the mirror. Responses come back under their
-    public URL, and redirects the mirror gives under its own origin are mapped back, so that a
-    redirect never leaves the mirror for the live site.
+    Scrapy's ``RedirectMiddleware`` sends the redirected request back through the scheduler,
+    whose duplicate filter drops it when its URL was requested before; no errback runs and
+    nothing is logged above DEBUG. Two cases hide there:
 
-    It sits after robots.txt, retries and redirects and before the downloader stats, so those
-    see public URLs and every request is counted once, as it goes to the mirror.
-    A built-in cannot do this: Scrapy has no setting to rewrite hosts.
+    - a loop (``A`` -> ``A?x`` -> ``A``): the article would be lost silently. This middleware
+      sits just before ``RedirectMiddleware`` (600) on the response's way back and raises
+      ``IgnoreRequest`` there, as that middleware does when it gives up, so the request's
+      errback reports the URL and the loop (``REDIRECT_MAX_TIMES`` only ends loops of URLs the
+      filter has not seen);
+    - a redirect to a page the crawl requested already (a listed sub-path answered by the item
+      that owns it): nothing is lost, the page is fetched once; it is counted
+      (``redirect/already_requested``) and logged, from Scrapy's ``request_dropped`` signal.
     """
+
+    REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.origin: str | None = None
-        self.public_hosts: frozenset[str] = frozenset()
-        self.public_origin = ""
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("NEWSROOM_BASE_URL_ENABLED", True):
-            raise NotConfigured
         return cls(crawler)
 
-    def spider_opened(self, spider: Any) -> None:
-        self.origin = getattr(spider, "base_url", None)
-        self.public_origin = getattr(spider, "public_origin", "")
-        self.public_hosts = frozenset(getattr(spider, "public_hosts", ()))
-        if self.origin:
-            logger.info(
-                "Requests for %s go to %s", ", ".join(sorted(self.public_hosts)), self.origin
-            )
-
-    def process_request(self, request: Request) -> Request | None:
-        if not self.origin:
-            return None
-        parts = urlsplit(request.url)
-        if parts.hostname not in self.public_hosts:
-            return None
-        origin = urlsplit(self.origin)
-        mirrored = urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, ""))
-        # robots.txt was obeyed for the public URL; the mirror's own is not asked again.
-        meta = {**request.meta, PUBLIC_URL_META: request.url, "dont_obey_robotstxt": True}
-        # A new request is rescheduled once; it was already filtered as its public URL.
-        return request.replace(url=mirrored, meta=meta, dont_filter=True)
-
     def process_response(self, request: Request, response: Response) -> Response:
-        public_url = request.meta.get(PUBLIC_URL_META)
-        if not public_url or not self.origin:
-            return response
         location = response.headers.get(b"Location")
-        if not location:
-            return response.replace(url=public_url)
-        # Relative, mirror-absolute or public: always an absolute public URL, so that the
-        # redirected request is mapped to the mirror again by process_request. Anywhere else is
-        # off the site: the rewritten request skips Scrapy's offsite filter, so it stops here.
-        target = location.decode("latin-1")
-        target = self.to_public(target) or urljoin(public_url, target)
-        if urlsplit(target).hostname not in self.public_hosts:
-            self.crawler.stats.inc_value("offsite/redirects_refused")
-            raise IgnoreRequest(f"redirected off the site, to {target}")
-        headers = response.headers.copy()
-        headers[b"Location"] = safe_url_string(target).encode("latin-1")
-        return response.replace(url=public_url, headers=headers)
+        if (
+            response.status not in self.REDIRECT_STATUSES
+            or not location
+            or request.meta.get("dont_redirect")
+        ):
+            return response
+        target = canonicalize_url(urljoin(request.url, location.decode("latin-1")))
+        chain = [*request.meta.get("redirect_urls", ()), request.url]
+        if target in {canonicalize_url(url) for url in chain}:
+            raise IgnoreRequest(
+                f"redirect loop: {request.url} redirects back to {target} "
+                f"({len(chain)} redirect(s) followed)"
+            )
+        return response
 
-    def to_public(self, url: str) -> str | None:
-        """A URL on the mirror's origin as the same URL on the public host."""
-        if not self.origin:
-            return None
-        parts = urlsplit(url)
-        origin = urlsplit(self.origin)
-        if parts.scheme != origin.scheme or parts.netloc != origin.netloc:
-            return None
-        public = urlsplit(self.public_origin)
-        return urlunsplit((public.scheme, public.netloc, parts.path, parts.query, parts.fragment))
+    def request_dropped(self, request: Request) -> None:
+        redirects = request.meta.get("redirect_urls")
+        if not redirects:
+            return
+        self.crawler.stats.inc_value("redirect/already_requested")
+        logger.info(
+            "%s redirects to %s, requested already in this crawl: fetched once",
+            redirects[0],
+            request.url,
+        )
 
 
 class PageArchiveMiddleware:
@@ -166,7 +143,7 @@ class PageArchiveMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 200 or request.meta.get(ROLE) not in ARTICLE_ROLES:
             return response
-        public_url = request.meta.get(PUBLIC_URL_META, request.url)
+        public_url = request.url
         if self.file_name(public_url) not in self.read_from:
             self.keep(public_url, response.body)
         return response
@@ -180,7 +157,7 @@ class PageArchiveMiddleware:
         if isinstance(page, dict):
             url, hints = page["url"], page["hints"]
         elif request.meta.get(ROLE) in ARTICLE_ROLES:
-            url, hints = request.meta.get(PUBLIC_URL_META, request.url), {}
+            url, hints = request.url, {}
         else:
             url, hints = ItemAdapter(item).get("url"), {}
         if isinstance(url, str) and url:
@@ -191,7 +168,7 @@ class PageArchiveMiddleware:
         """Removes the file kept for ``response``'s page (its index line names a file no
         longer there: ``extract`` only reads the files it is given)."""
         request = getattr(response, "request", None)
-        public_url = request.meta.get(PUBLIC_URL_META, request.url) if request else response.url
+        public_url = request.url if request else response.url
         name = self.file_name(public_url)
         spider = self.crawler.spider
         if name in self.read_from or spider is None:

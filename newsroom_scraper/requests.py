@@ -28,11 +28,22 @@ class Role(StrEnum):
     #: never stops the listing.
     RELATED_ARTICLE = "related_article"
 
+    @property
+    def priority(self) -> int:
+        """The scheduler priority of a request of this role: :data:`DISCOVERY_PRIORITY` for the
+        requests that find others (listing pages, feeds, the chain's next article), 0 else.
+
+        Discovery is sequential (a listing page is asked for once the previous one is read, a
+        chain's link once the previous link is read), so it is the crawl's critical path and
+        must leave before the articles waiting beside it. Yield order cannot say that: Scrapy's
+        default queue is last in, first out. A listing page sent last in a burst of new
+        connections waited a whole second on a server with a short accept queue (BENCHMARKS.md,
+        "Wall time: the idle second per listing page")."""
+        return DISCOVERY_PRIORITY if self in _DISCOVERY else 0
+
 
 #: ``request.meta`` key holding the request's :class:`Role`.
 ROLE: Final = "newsroom_role"
-#: ``request.meta`` key holding the public URL of a request sent to a mirror (``--base-url``).
-PUBLIC_URL_META: Final = "newsroom_public_url"
 #: ``request.meta`` key holding the public URL of the article an ARTICLE request fetches, when
 #: the request's own URL is not it (an API answering for the page): the state knows articles by
 #: their item's ``url``.
@@ -44,6 +55,11 @@ ARTICLE_URL_META: Final = "newsroom_article_url"
 #: item; a known article listed with another version is fetched again, one listed with the same
 #: version is not (beyond the look-back). See :mod:`newsroom_scraper.state.incremental`.
 LISTED_VERSION_META: Final = "newsroom_listed_version"
+
+#: Scheduler priority of discovery requests (:attr:`Role.priority`); retries lower a request's
+#: priority by one, so a retried listing page still goes before the articles.
+DISCOVERY_PRIORITY: Final = 10
+_DISCOVERY: Final = frozenset({Role.LISTING, Role.FEED, Role.CHAINED_ARTICLE})
 
 LISTING_ROLES: Final = frozenset({Role.LISTING})
 ARTICLE_ROLES: Final = frozenset({Role.ARTICLE, Role.CHAINED_ARTICLE, Role.RELATED_ARTICLE})

@@ -73,10 +73,16 @@ DOWNLOADER_MIDDLEWARES = {
     # Retries wait (back-off, Retry-After) instead of hammering a struggling server.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsroom_scraper.retry.BackoffRetryMiddleware": 550,
-    # After robots.txt (100), retries (550) and redirects (600), before the downloader stats
-    # (850): those see public URLs first and each request is counted once, on the wire.
-    "newsroom_scraper.middlewares.BaseUrlMiddleware": 840,
+    # Just before Scrapy's redirects (600) on the way back: a redirect loop is an error, and a
+    # redirect to a page already requested is counted, not dropped without a word.
+    "newsroom_scraper.middlewares.RedirectCheckMiddleware": 610,
     "newsroom_scraper.middlewares.PageArchiveMiddleware": 845,
+}
+#: ``--base-url``: requests for a newsroom's public hosts go to its mirror, on the wire only
+#: (``handlers.BaseUrlDownloadHandler``); everything else is Scrapy's HTTP/1.1 handler.
+DOWNLOAD_HANDLERS = {
+    "http": "newsroom_scraper.handlers.BaseUrlDownloadHandler",
+    "https": "newsroom_scraper.handlers.BaseUrlDownloadHandler",
 }
 SPIDER_MIDDLEWARES = {
     # Outermost: sees exceptions from callbacks and from every middleware below it.

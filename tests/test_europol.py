@@ -21,7 +21,7 @@ from newsroom_scraper.extract import response_for
 from newsroom_scraper.extraction.page import PageContext
 from newsroom_scraper.mirror import MirrorServer, MirrorSite, Page
 from newsroom_scraper.pipelines import validation_errors
-from newsroom_scraper.requests import ROLE, Role
+from newsroom_scraper.requests import DISCOVERY_PRIORITY, ROLE, Role
 from newsroom_scraper.signals import error_reported
 from newsroom_scraper.spiders.europol import (
     MENU_INDEX_CACHE,
@@ -354,8 +354,9 @@ def test_state_machine_listing_broken_part_way_continues_from_the_oldest_listed(
     discovery = Discovery(mirror.build_site(api_fails_from_page=1))
     newsroom, rss = discovery.start()
     listing = discovery.feed(newsroom)
-    # The listing first: it is the crawl's critical path (europol.discovery_first).
     assert [r.meta[ROLE] for r in listing] == [Role.LISTING] + [Role.ARTICLE] * 5
+    # The listing leaves the scheduler first: it is the crawl's critical path (Role.priority).
+    assert [r.priority for r in listing] == [DISCOVERY_PRIORITY] + [0] * 5
     page_0 = discovery.feed(listing[0])
     assert [r.meta[ROLE] for r in page_0] == [Role.LISTING]  # page 0 repeats the embedded five
     chain = discovery.feed(page_0[0])  # page 1 answers 500

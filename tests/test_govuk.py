@@ -385,7 +385,8 @@ def test_faults_are_handled_counted_and_reported_with_their_urls(tmp_path):
     assert result.exit_code == 1
     stats = result.stats
     assert (stats["govuk/gone/404"], stats["govuk/gone/410"]) == (1, 1)
-    assert stats["govuk/redirected"] == 1
+    # The sub-path's 303 leads to its owner, listed and requested already: fetched once, said.
+    assert stats["redirect/already_requested"] == 1
     assert stats["govuk/withdrawn"] == 1
     assert stats["govuk/refused"] == 1
     assert stats["govuk/translations/failed"] == 1
@@ -406,7 +407,11 @@ def test_faults_are_handled_counted_and_reported_with_their_urls(tmp_path):
     withdrawn = next(i for i in result.items if i["url"] == PUBLIC + paths[4])
     assert "withdrawn" not in withdrawn["body"]
     log = (tmp_path / "crawl.log").read_text("utf-8")
-    assert f"{PUBLIC}{owner}/part-two: the Content API sent it to " in log
+    assert (
+        f"{PUBLIC}{mirror.CONTENT_API}{owner}/part-two redirects to "
+        f"{PUBLIC}{mirror.CONTENT_API}{owner}, "
+        "requested already in this crawl: fetched once"
+    ) in log
     assert f"{PUBLIC}{paths[4]} is withdrawn" in log
 
 

@@ -23,7 +23,7 @@ from newsroom_scraper.extraction.htmltext import AttachmentRules
 from newsroom_scraper.extraction.page import NewsPage, PageContext, SiteInfo, note_page
 from newsroom_scraper.params import DISCOVERY_MODES, CrawlParams, is_loopback_origin
 from newsroom_scraper.report import report_error
-from newsroom_scraper.requests import ARTICLE_URL_META, PUBLIC_URL_META
+from newsroom_scraper.requests import ARTICLE_URL_META
 from newsroom_scraper.signals import article_gone
 
 if TYPE_CHECKING:
@@ -213,17 +213,14 @@ class NewsroomSpider(scrapy.Spider):
         self.report(FETCH_FAILED, url, f"{type(error).__name__}: {failure.getErrorMessage()}")
 
     def requested_url(self, request: scrapy.Request) -> str:
-        """The public URL the spider asked for, before any redirect or mirror rewriting; for a
+        """The public URL the spider asked for, before any redirect; for a
         request of an article through an API, the article's public URL (``ARTICLE_URL_META``):
         what the dataset knows it by, as the incremental state reads it too."""
         article_url = request.meta.get(ARTICLE_URL_META)
         if article_url:
             return str(article_url)
         redirects = request.meta.get("redirect_urls") or []
-        url = redirects[0] if redirects else request.meta.get(PUBLIC_URL_META, request.url)
-        if self.base_url and url.startswith(self.base_url + "/"):
-            url = self.public_origin + url[len(self.base_url) :]
-        return str(url)
+        return str(redirects[0] if redirects else request.url)
 
     def handle_http_error(self, request: scrapy.Request, url: str, status: int) -> None:
         """404/410 of a known article: it was removed (kept, flagged); anything else: error."""

@@ -55,7 +55,7 @@ from newsroom_scraper.extraction.htmltext import (
 )
 from newsroom_scraper.extraction.metadata import PageMetadata
 from newsroom_scraper.extraction.page import NewsPage
-from newsroom_scraper.requests import PUBLIC_URL_META, ROLE, Role
+from newsroom_scraper.requests import ROLE, Role
 from newsroom_scraper.spiders.base import NewsroomSpider
 
 if TYPE_CHECKING:
@@ -824,7 +824,7 @@ def _https_attributes(elements: list[lxml.etree._Element]) -> None:
 def failure_facts(failure: Any) -> tuple[str, int | None, str]:
     """Public URL, final HTTP status (if any) and a one-line reason of a failed request."""
     request = failure.request
-    url = str(request.meta.get(PUBLIC_URL_META, request.url))
+    url = str(request.url)
     if failure.check(HttpError):
         status = int(failure.value.response.status)
         return url, status, f"HTTP {status}"
@@ -909,6 +909,7 @@ class EuroparlSpider(NewsroomSpider):
             callback=self.parse_listing,
             errback=self.listing_failed,
             meta={"listing_page": page, ROLE: Role.LISTING},
+            priority=Role.LISTING.priority,
         )
 
     def rss_request(self) -> scrapy.Request:
@@ -919,6 +920,7 @@ class EuroparlSpider(NewsroomSpider):
             callback=self.parse_rss,
             errback=self.rss_failed,
             meta={ROLE: Role.FEED},
+            priority=Role.FEED.priority,
         )
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:

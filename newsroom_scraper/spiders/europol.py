@@ -560,6 +560,7 @@ class EuropolSpider(NewsroomSpider):
                 callback=self.parse_rss,
                 errback=self.rss_failed,
                 meta={ROLE: Role.FEED},
+                priority=Role.FEED.priority,
             )
 
     def newsroom_request(self) -> scrapy.Request:
@@ -568,6 +569,7 @@ class EuropolSpider(NewsroomSpider):
             callback=self.parse_newsroom,
             errback=self.newsroom_failed,
             meta={ROLE: Role.LISTING},
+            priority=Role.LISTING.priority,
         )
 
     def listing_api_request(self, page: int) -> scrapy.Request:
@@ -576,6 +578,7 @@ class EuropolSpider(NewsroomSpider):
             callback=self.parse_listing_api,
             errback=self.listing_api_failed,
             meta={"listing_page": page, ROLE: Role.LISTING},
+            priority=Role.LISTING.priority,
         )
 
     def article_request(
@@ -583,15 +586,13 @@ class EuropolSpider(NewsroomSpider):
     ) -> scrapy.Request:
         """An article (``chain``: a link of the chain; ``chain_only``: fetched again only for
         its previous link, its item already came from the listing)."""
+        role = Role.CHAINED_ARTICLE if chain else Role.ARTICLE
         return scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.chain_link_failed if chain else self.on_request_error,
-            meta={
-                "chain": chain,
-                "chain_only": chain_only,
-                ROLE: Role.CHAINED_ARTICLE if chain else Role.ARTICLE,
-            },
+            meta={"chain": chain, "chain_only": chain_only, ROLE: role},
+            priority=role.priority,
             dont_filter=chain_only,
         )
 
@@ -623,9 +624,8 @@ class EuropolSpider(NewsroomSpider):
                 return
             yield from _some(self.start_chain(self.public_url(canonical_alias(first))))
             return
-        yield from discovery_first(
-            [*self.listing_entries(items, "listing_embedded"), self.listing_api_request(0)]
-        )
+        yield self.listing_api_request(0)  # first out of the scheduler: Role.priority
+        yield from self.listing_entries(items, "listing_embedded")
 
     def newsroom_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         self.logger.warning("Newsroom page failed: %s", failure.getErrorMessage())
@@ -635,11 +635,8 @@ class EuropolSpider(NewsroomSpider):
         yield self.listing_api_request(0)
 
     def parse_listing_api(self, response: Response) -> Iterator[scrapy.Request]:
-        """One API listing page; the next one until the listing ends (the next page is yielded
-        before the page's articles: :func:`discovery_first`)."""
-        yield from discovery_first(list(self._listing_page(response)))
-
-    def _listing_page(self, response: Response) -> Iterator[scrapy.Request]:
+        """One API listing page; the next one until the listing ends (it leaves before the
+        page's articles: :attr:`Role.priority`)."""
         page = int(response.meta["listing_page"])
         progress = self.progress
         self.inc_stat("discovery/listing_api/pages")
@@ -899,20 +896,6 @@ class EuropolSpider(NewsroomSpider):
             self.finish_chain(f"{page.url} has no previous article")
             return
         yield from _some(self.follow_chain(previous))
-
-
-def discovery_first(requests: list[scrapy.Request]) -> list[scrapy.Request]:
-    """A callback's requests with those of discovery (the next listing page, the chain's next
-    link) before the articles, in their order otherwise.
-
-    Discovery is sequential (each listing page is asked for once the previous one is read), so
-    its requests are the crawl's critical path and must leave first. Yielded last, the next
-    listing page was the last of a burst of eleven new connections; a server with a short
-    accept queue and no keep-alive (Python's ``http.server`` defaults: backlog 5, HTTP/1.0)
-    dropped it, and the kernel sent its SYN again one second later: one idle second per listing
-    page (BENCHMARKS.md, "Wall time: the idle second per listing page").
-    """
-    return sorted(requests, key=lambda request: request.meta.get(ROLE) == Role.ARTICLE)
 
 
 def _some(request: scrapy.Request | None) -> Iterator[scrapy.Request]:

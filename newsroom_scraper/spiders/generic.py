@@ -406,7 +406,7 @@ class GenericSpider(NewsroomSpider):
         return scrapy.Request(
             url, callback=self.parse_listing,
             errback=self.on_guessed_page_error if guessed else self.on_request_error,
-            meta={ROLE: Role.LISTING},
+            meta={ROLE: Role.LISTING}, priority=Role.LISTING.priority,
         )  # fmt: skip
 
     def on_guessed_page_error(self, failure: Failure) -> None:
@@ -422,7 +422,8 @@ class GenericSpider(NewsroomSpider):
             return None
         self.feeds.add(url)
         return scrapy.Request(
-            url, callback=callback, errback=self.on_optional_error, meta={ROLE: Role.FEED},
+            url, callback=callback, errback=self.on_optional_error,
+            meta={ROLE: Role.FEED}, priority=Role.FEED.priority,
         )  # fmt: skip
 
     async def start(self) -> AsyncIterator[Any]:
@@ -430,7 +431,8 @@ class GenericSpider(NewsroomSpider):
         if mode in {"auto", "sitemap"}:
             robots = scrapy.Request(
                 self.public_origin + "/robots.txt", callback=self.parse_robots,
-                errback=self.on_optional_error, meta={ROLE: Role.FEED}, dont_filter=True,
+                errback=self.on_optional_error, meta={ROLE: Role.FEED},
+                priority=Role.FEED.priority, dont_filter=True,
             )  # fmt: skip
             yield robots
         if mode in {"auto", "feed", "listing"}:

@@ -462,6 +462,7 @@ class GovukSpider(NewsroomSpider):
             errback=self.search_failed,
             headers={"Accept": "application/json"},
             meta={"search_start": start, ROLE: Role.LISTING},
+            priority=Role.LISTING.priority,
         )
 
     def content_api_url(self, url: str) -> str:

@@ -1,0 +1,111 @@
+"""The download handler that sends a newsroom's requests to a mirror (``--base-url``)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.exceptions import IgnoreRequest
+from w3lib.url import safe_url_string
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Mirror:
+    """Where a spider's public hosts are answered from: ``origin`` (``scheme://host:port``)."""
+
+    origin: str
+    public_origin: str
+    public_hosts: frozenset[str]
+
+    def wire_url(self, public_url: str) -> str | None:
+        """The URL to ask the mirror for ``public_url``; None for a URL off the public hosts."""
+        parts = urlsplit(public_url)
+        if parts.hostname not in self.public_hosts:
+            return None
+        origin = urlsplit(self.origin)
+        return urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, ""))
+
+    def to_public(self, url: str) -> str | None:
+        """A URL on the mirror's origin as the same URL on the public host."""
+        parts = urlsplit(url)
+        origin = urlsplit(self.origin)
+        if parts.scheme != origin.scheme or parts.netloc != origin.netloc:
+            return None
+        public = urlsplit(self.public_origin)
+        return urlunsplit((public.scheme, public.netloc, parts.path, parts.query, parts.fragment))
+
+    def public_location(self, public_url: str, location: str) -> str:
+        """A redirect's ``Location`` (relative, on the mirror or public) as an absolute public
+        URL, so that the redirected request is sent to the mirror again."""
+        return self.to_public(location) or urljoin(public_url, location)
+
+
+class BaseUrlDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler, sending requests for the newsroom's public hosts to the
+    spider's ``base_url`` origin (a mirror) instead.
+
+    Everything above the wire keeps working with public URLs: the spider, the scheduler and
+    its duplicate filter, robots.txt (the public robots.txt is asked for, and answered by the
+    mirror), the offsite filter, retries, redirects, the stats, the HTTP cache and the items.
+    Responses come back under their public URL, and a redirect the mirror gives under its own
+    origin is mapped back, so that a redirect never leaves the mirror for the live site; one
+    leading off the public hosts is refused (``offsite/redirects_refused``), since a rewritten
+    redirect would otherwise skip the offsite filter.
+
+    Why a download handler and not a downloader middleware: a middleware can only change a
+    request's URL by returning a new request, which Scrapy sends back through the scheduler and
+    every downloader middleware again: a second engine round trip per request, on the critical
+    path of sequential discovery (BENCHMARKS.md, issue 12). The handler is the layer that turns
+    a request into bytes on the wire, which is all a mirror changes. Scrapy has no setting to
+    rewrite hosts. A spider without ``base_url`` (a live crawl) goes through the parent as is.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.enabled = crawler.settings.getbool("NEWSROOM_BASE_URL_ENABLED", True)
+        self._mirror: Mirror | None = None
+        self._looked_up = False
+
+    def mirror(self) -> Mirror | None:
+        """The spider's mirror, read once (the handler may be built before the spider opens)."""
+        if not self._looked_up and self.crawler.spider is not None:
+            self._looked_up = True
+            spider = self.crawler.spider
+            origin = getattr(spider, "base_url", None)
+            if self.enabled and origin:
+                self._mirror = Mirror(
+                    origin=origin,
+                    public_origin=getattr(spider, "public_origin", ""),
+                    public_hosts=frozenset(getattr(spider, "public_hosts", ())),
+                )
+                logger.info(
+                    "Requests for %s go to %s", ", ".join(sorted(self._mirror.public_hosts)), origin
+                )
+        return self._mirror
+
+    async def download_request(self, request: Request) -> Response:
+        mirror = self.mirror()
+        wire_url = mirror.wire_url(request.url) if mirror is not None else None
+        if mirror is None or wire_url is None:
+            return await super().download_request(request)
+        response = await super().download_request(request.replace(url=wire_url))
+        location = response.headers.get(b"Location")
+        if not location:
+            return response.replace(url=request.url, request=request)
+        target = mirror.public_location(request.url, location.decode("latin-1"))
+        if urlsplit(target).hostname not in mirror.public_hosts:
+            self.crawler.stats.inc_value("offsite/redirects_refused")
+            raise IgnoreRequest(f"redirected off the site, to {target}")
+        headers = response.headers.copy()
+        headers[b"Location"] = safe_url_string(target).encode("latin-1")
+        return response.replace(url=request.url, request=request, headers=headers)
