@@ -522,3 +522,26 @@ def test_keep_pages_with_out_is_refused_before_any_request(
     assert "--keep-pages" in done.stderr
     assert "Traceback" not in done.stderr
     assert server.request_count == 0
+
+
+def test_a_state_write_failing_at_the_very_end_is_one_line_and_exit_6(
+    server: MirrorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last write of a run (the shape monitor's, after the dataset) fails like any other:
+    one line naming the state file, the write-failure code, no traceback from the signal."""
+    import sqlite3
+
+    from newsroom_scraper.state.shape import ShapeMonitor
+
+    def locked(*args: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(ShapeMonitor, "close", locked)  # the crawl is a forked child: inherited
+    data_dir = tmp_path / "data"
+    done = crawl(server, "--data-dir", str(data_dir))
+    assert done.returncode == EXIT_WRITE_FAILED, done.stderr
+    naming = [line for line in done.stderr.splitlines() if "database is locked" in line]
+    assert len(naming) == 1, done.stderr
+    assert str(data_dir / "state.sqlite3") in naming[0]
+    no_traceback(done.stderr)
+    assert "success" not in done.stderr

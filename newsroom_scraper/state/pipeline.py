@@ -158,7 +158,10 @@ class DatasetPipeline:
         return True
 
     def close_shape(self, spider: Any, reason: str) -> None:
-        self.shape.close(self.store, self.site, self.crawler.stats.get_stats())
+        try:
+            self.shape.close(self.store, self.site, self.crawler.stats.get_stats())
+        except (OSError, sqlite3.Error) as exc:  # recording an accepted shape in the state
+            self.closing_write_failed(exc)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         try:
@@ -166,10 +169,14 @@ class DatasetPipeline:
             if not self.failed:
                 self.write_dataset()
         except (OSError, sqlite3.Error) as exc:
-            if not self.failed:
-                self.failed = True
-                path = exc.filename if isinstance(exc, OSError) else None
-                report_write_failure(self.crawler, path or self.state_path, exc)
+            self.closing_write_failed(exc)
+
+    def closing_write_failed(self, exc: OSError | sqlite3.Error) -> None:
+        """A write at the end failed: reported once, naming its file (the crawl is over)."""
+        if not self.failed:
+            self.failed = True
+            path = exc.filename if isinstance(exc, OSError) else None
+            report_write_failure(self.crawler, path or self.state_path, exc)
 
     def close_run_file(self) -> None:
         if self.run_file is not None:
