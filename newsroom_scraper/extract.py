@@ -58,12 +58,23 @@ _BINARY_BYTES = bytes(range(9)) + bytes(range(14, 32))
 def not_a_page(body: bytes, spidercls: type[NewsroomSpider]) -> tuple[str, str] | None:
     """Why a file is not a page of ``spidercls``'s site at all, as ``(kind, reason)``: an empty
     file, a binary file, another newsroom's page. ``None``: a text page, maybe this site's."""
+    return _not_text(body) or _other_site(page_own_url(body), spidercls)
+
+
+def _not_text(body: bytes) -> tuple[str, str] | None:
+    """:func:`not_a_page`'s empty and binary files."""
     if not body.strip():
         return "empty_file", "the file is empty" if not body else "the file holds only white space"
     head = body[:1024]
-    if head.count(b"\0") or sum(head.count(b) for b in _BINARY_BYTES) > len(head) // 100 + 1:
+    # how many of the head's bytes are binary: what one delete pass removes (27 counts: 10 us)
+    binary = len(head) - len(head.translate(None, _BINARY_BYTES))
+    if head.count(b"\0") or binary > len(head) // 100 + 1:
         return "binary_file", "a binary file, not an HTML or JSON page"
-    own = page_own_url(body)
+    return None
+
+
+def _other_site(own: str | None, spidercls: type[NewsroomSpider]) -> tuple[str, str] | None:
+    """:func:`not_a_page`'s page of another newsroom, by the page's own URL ``own``."""
     host = urlsplit(own).hostname if own else None
     if host and host not in spidercls.public_hosts:
         from newsroom_scraper.spiders import registered_sites
@@ -155,7 +166,11 @@ def extract_files(
             err.write(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}\n")
             failed += 1
             continue
-        refused = not_a_page(body, spidercls)
+        # not_a_page, with the page's own URL searched once for the check and the page's URL
+        # (a search of the whole page: a fifth of a generated Europol page's time, twice).
+        refused = _not_text(body)
+        own = None if refused else page_own_url(body)
+        refused = refused or _other_site(own, spidercls)
         if refused:
             err.write(f"{path}: {refused[0]}: {refused[1]}\n")
             failed += 1
@@ -164,7 +179,7 @@ def extract_files(
         kept_page = kept.page(path)
         if kept_page is not None:
             page_context, kept_url = context.with_hints(**kept_page.hints), kept_page.url
-        page_url = context.public_url(url or kept_url or page_own_url(body) or "/")
+        page_url = context.public_url(url or kept_url or own or "/")
         try:
             item = spidercls.page_class(response_for(body, page_url), page_context).to_item()
         except ExtractionError as exc:

@@ -302,3 +302,35 @@ def reference_layout_marked(marked: str) -> str:
                 out.append(" ".join(words))
                 level = 0
     return "".join(out)
+
+
+def reference_attribute_url(body: bytes, source: str, encoding: str = "utf-8") -> str | None:
+    """``metadata._attribute_url`` before issue 12's fourth pass: head, tail, then the whole
+    page (the head and the tail searched again)."""
+    import html as html_module
+
+    from newsroom_scraper.extraction.metadata import _AROUND, _EDGE, _OWN_URL_PATTERNS
+
+    keyword, patterns = _OWN_URL_PATTERNS[source]
+    regions = [(0, len(body))]
+    if len(body) > 4 * _EDGE:
+        regions = [(0, _EDGE), (len(body) - _EDGE, len(body)), *regions]
+    for begin, end in regions:
+        start = body.find(keyword, begin, end)
+        while start >= 0:
+            for pattern in patterns:
+                match = pattern.search(body, max(0, start - _AROUND), start + _AROUND)
+                if match:
+                    return html_module.unescape(match.group(1).decode(encoding, "replace"))
+            start = body.find(keyword, start + len(keyword), end)
+    return None
+
+
+def reference_in_comment(body: bytes, position: int) -> bool:
+    """``metadata._in_comment`` before issue 12's fourth pass."""
+    return body.rfind(b"<!--", 0, position) > body.rfind(b"-->", 0, position)
+
+
+def reference_binary_count(head: bytes) -> int:
+    """How ``extract.not_a_page`` counted a head's binary bytes before issue 12's fourth pass."""
+    return sum(head.count(b) for b in bytes(range(9)) + bytes(range(14, 32)))

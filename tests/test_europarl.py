@@ -13,6 +13,8 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
@@ -28,6 +30,7 @@ from newsroom_scraper.spiders.europarl import (
     ArticleNodes,
     EuroparlPage,
     EuroparlSpider,
+    _parse_source,
     citation_form,
     keyword_content_types,
     main_element,
@@ -635,3 +638,37 @@ def test_extract_prints_items_and_reports_bad_files(tmp_path):
         mirror.expected_id(good)
     ]
     assert f"{broken}: unexpected_shape: no #website-body" in done.stderr
+
+
+#: Pieces of bodies for the parse source: BOMs, ASCII and other white space (U+0085, U+00A0,
+#: U+2028 in UTF-8), NUL, bytes that are not UTF-8 (a lone 0xFF, an encoded surrogate, a cut
+#: sequence), charset declarations, and text in and out of ASCII.
+_SOURCE_PIECES = [
+    b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"\x1c",
+    b"\x1f", b"\xc2\x85", b"\xc2\xa0", b"\xe2\x80\xa8", b"\x00", b"\xff", b"\xed\xa0\x80", b"\xe2\x80",
+    b'<meta charset="utf-8">', b'<meta charset="iso-8859-1">', b"<html>", b"<p>a</p>", b"</html>",
+    b"\xe2\x80\x99", b"\xc3\xa9", b"x",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_SOURCE_PIECES), max_size=10), st.sampled_from([None, "utf-8"]))
+def test_the_parse_source_is_the_stripped_text_in_utf8(pieces: list[bytes], header: str | None):
+    """The body's own bytes, where they are used, are the bytes of ``response.text`` stripped,
+    NULs removed, in UTF-8: what ``page_root`` parsed before."""
+    headers = {"Content-Type": f"text/html; charset={header}"} if header else {}
+    body = b"".join(pieces)
+    response = HtmlResponse(url="https://www.europarl.europa.eu/x", body=body, headers=headers)
+    expected = response.text.strip().replace("\x00", "").encode("utf-8")
+    fresh = HtmlResponse(url="https://www.europarl.europa.eu/x", body=body, headers=headers)
+    assert _parse_source(fresh) == expected
+
+
+def test_the_parse_source_of_the_real_pages_is_their_own_bytes():
+    pages = sorted(shared_folder("sites", "europarl-pages").glob("*.html"))
+    for page in pages:
+        body = page.read_bytes()
+        response = HtmlResponse(url="https://www.europarl.europa.eu/x", body=body)
+        source = _parse_source(response)
+        assert source == response.text.strip().replace("\x00", "").encode("utf-8")
+        assert source == body.strip(), "the fast path is the one taken"

@@ -14,10 +14,13 @@ from hypothesis import strategies as st
 from newsroom_scraper.errors import ExtractionError
 from newsroom_scraper.extraction.htmltext import (
     _CONTROL_OR_MARK,
+    _ONE_PLAIN_PARAGRAPH,
     AttachmentRules,
     HtmlFragment,
     _has_control_or_mark,
     _parse,
+    _parse_marked,
+    _text,
     _walk,
     drops_text,
     element_text,
@@ -293,3 +296,43 @@ def test_control_scan_on_every_code_point() -> None:
         for source in (char, f"<p>a{char}b</p>", f"\u2019{char}\u2019", f"{char}\ue000"):
             expected = _CONTROL_OR_MARK.search(source) is not None
             assert _has_control_or_mark(source) is expected, (hex(code), source)
+
+
+def _parsed_text(html: str) -> str:
+    """``html_text`` by the parse alone (as it was before its one-paragraph fast path)."""
+    if "<" not in html and "&" not in html:
+        return squash(html)
+    return _text(*_parse_marked(html))
+
+
+#: Around and inside a one-paragraph lead: every ASCII character (controls, ``<``, ``&`` and
+#: ``>`` included), near-misses of ``<p>``, tags, references, non-ASCII and odd white space.
+_LEAD_PIECES = [chr(c) for c in range(0x80)] + [
+    "<p>", "</p>", "<P>", "<p >", "</P>", "<b>", "</b>", "<br>", "&amp;", "&#57344;", "&nbsp;",
+    "\xa0", "\u2028", "\u200b", "\ue000", "é", "Lead of article 1.", "  ", "\r\n", "<!-- c -->",
+]  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_LEAD_PIECES), max_size=12),
+    st.sampled_from(["", " ", "\n", " \t\r\n "]),
+    st.booleans(),
+)
+def test_one_plain_paragraph_gives_the_parsed_text(inner: list[str], around: str, wrap: bool):
+    """``html_text``'s fast path (one ``<p>`` of plain ASCII text, no parse) gives what the
+    parse and layout give, and the pattern takes what it should and nothing else."""
+    html = f"{around}<p>{''.join(inner)}</p>{around}" if wrap else "".join(inner)
+    assert html_text(html) == _parsed_text(html)
+
+
+def test_one_plain_paragraph_takes_every_plain_ascii_character_and_nothing_else():
+    taken = "".join(
+        chr(c) for c in range(0x80) if _ONE_PLAIN_PARAGRAPH.fullmatch(f"<p>{chr(c)}</p>")
+    )
+    assert taken == "\t\n\r" + "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) not in "&<>")
+    for char in (*taken, "\x0b", "\x0c", "\x00", "\x7f", "&", "<", ">", "\xa0", "\u2028", "\ue000"):
+        html = f"<p>a{char} b{char}</p>"
+        assert html_text(html) == _parsed_text(html), repr(char)
+    assert _ONE_PLAIN_PARAGRAPH.fullmatch("\n <p>Lead of article 10000.</p>\n")
+    assert html_text("<p> Lead  of\narticle </p>") == "Lead of article"

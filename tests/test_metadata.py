@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsroom_scraper.extraction.metadata import (
+    _EDGE,
     PageMetadata,
+    _in_comment,
+    declared_url,
     find_ld,
     json_ld_objects,
     ld_string,
@@ -16,6 +21,7 @@ from newsroom_scraper.extraction.metadata import (
     page_own_url,
 )
 from tests.conftest import shared_folder
+from tests.helpers import reference_attribute_url, reference_in_comment
 
 ARTICLE = "https://www.example.org/news/a"
 
@@ -86,6 +92,79 @@ def test_own_url_in_a_large_shell_and_none_without_a_declaration():
     assert page_own_url(shell) == ARTICLE
     assert page_own_url(page("<title>x</title>", "<p>canonical og:url</p>")) is None
     assert page_own_url(b"") is None
+
+
+#: Pieces of pages for the comparisons with the search as it was: declarations of each kind and
+#: quoting, keywords without a tag, comments and their halves, JSON-LD blocks, tag openings.
+_PIECES = [
+    b'<link rel="canonical" href="https://a.example/1">',
+    b"<LINK HREF='https://a.example/2' REL='canonical'>",
+    b'<link rel="alternate" href="https://a.example/3">',
+    b'<meta property="og:url" content="https://a.example/4?x=1&amp;y">',
+    b'<meta content="https://a.example/5" property="og:url">',
+    b"canonical",
+    b"og:url",
+    b"<!--",
+    b"-->",
+    b"<!-->",
+    b"<",
+    b'"',
+    b">",
+    b'<script type="application/ld+json">{"@type": "WebPage", "url": "https://a.example/6"}',
+    b"</script>",
+    b"application/ld+json",
+]
+
+
+def _padding(size: int) -> bytes:
+    return b"x" * size
+
+
+_PAGES = st.lists(
+    st.one_of(st.sampled_from(_PIECES), st.integers(0, 40_000).map(_padding)), max_size=14
+).map(b"".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PAGES)
+def test_own_url_search_gives_what_the_search_over_the_whole_page_gave(body):
+    """The head, tail and middle searches find the declaration the head, tail and whole-page
+    searches found, on pages of every size (the edge split starts at 4 x 16 KB)."""
+    for source in ("canonical", "og_url"):
+        assert declared_url(body, source) == reference_attribute_url(body, source)
+
+
+@pytest.mark.parametrize("keyword", [b"canonical", b"og:url"])
+@pytest.mark.parametrize("size", [4 * _EDGE + 1, 5 * _EDGE + 7])
+def test_own_url_declared_across_an_edge_of_the_head_or_tail_is_found(keyword, size):
+    # A declaration whose keyword straddles the end of the head or the start of the tail is in
+    # neither edge search: the middle search must find it, as the whole-page search did.
+    tag = {
+        b"canonical": b'<link rel="canonical" href="https://a.example/edge">',
+        b"og:url": b'<meta property="og:url" content="https://a.example/edge">',
+    }[keyword]
+    at = tag.index(keyword)
+    for edge in (_EDGE, size - _EDGE):
+        for shift in range(-len(keyword) - 1, 2):
+            start = edge + shift - at  # the keyword starts at edge + shift
+            body = _padding(start) + tag
+            body += _padding(size - len(body))
+            source = "canonical" if keyword == b"canonical" else "og_url"
+            assert declared_url(body, source) == "https://a.example/edge"
+            assert declared_url(body, source) == reference_attribute_url(body, source)
+
+
+_COMMENT_PAGES = st.lists(
+    st.sampled_from([b"<!--", b"-->", b"<!-->", b"<!---->", b"-", b"<", b"!", b"x", b" "]),
+    max_size=30,
+).map(b"".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_COMMENT_PAGES)
+def test_in_comment_answers_as_the_two_backward_searches_did(body):
+    for position in range(len(body) + 1):
+        assert _in_comment(body, position) == reference_in_comment(body, position), position
 
 
 def test_json_ld_blocks_are_read_as_raw_text_and_broken_ones_skipped():

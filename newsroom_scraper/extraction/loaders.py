@@ -9,7 +9,6 @@ local date, word count, content hash), so that no site can get those wrong.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from itemloaders.processors import Identity, MapCompose, TakeFirst
@@ -27,7 +26,7 @@ from newsroom_scraper.extraction.htmltext import (
 from newsroom_scraper.items import SCHEMA_VERSION, NewsItem, compute_content_hash
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable
     from re import Pattern
     from typing import Self
     from zoneinfo import ZoneInfo
@@ -111,15 +110,6 @@ def field_error(field_name: str | None, exc: ValueError) -> ExtractionError:
     return ExtractionError(one_line(reason), EXTRACTION)
 
 
-@contextmanager
-def field_errors(field_name: str | None) -> Iterator[None]:
-    """Turns itemloaders' ValueError inside the block into :func:`field_error`'s reason."""
-    try:
-        yield
-    except ValueError as exc:
-        raise field_error(field_name, exc) from None
-
-
 class NewsItemLoader(ItemLoader):
     """Loader of :class:`NewsItem`.
 
@@ -171,7 +161,9 @@ class NewsItemLoader(ItemLoader):
 
     # itemloaders wraps a processor's exception in ValueErrors whose text holds the value and
     # the repr of the processor, loader context included (a ChainMap of ~600 characters). A
-    # page's error reason is read by people: the field and the first cause, on one line.
+    # page's error reason is read by people: the field and the first cause, on one line
+    # (field_error). The ``try`` is written out in each method: a context manager cost 1.5 us
+    # a call, 28 calls an item, 4 % of a generated Europol page.
     def add_value(
         self,
         field_name: str | None,
@@ -180,8 +172,10 @@ class NewsItemLoader(ItemLoader):
         re: str | Pattern[str] | None = None,
         **kw: Any,
     ) -> Self:
-        with field_errors(field_name):
+        try:
             return super().add_value(field_name, value, *processors, re=re, **kw)
+        except ValueError as exc:
+            raise field_error(field_name, exc) from None
 
     def replace_value(
         self,
@@ -191,12 +185,16 @@ class NewsItemLoader(ItemLoader):
         re: str | Pattern[str] | None = None,
         **kw: Any,
     ) -> Self:
-        with field_errors(field_name):
+        try:
             return super().replace_value(field_name, value, *processors, re=re, **kw)
+        except ValueError as exc:
+            raise field_error(field_name, exc) from None
 
     def get_output_value(self, field_name: str) -> Any:
-        with field_errors(field_name):
+        try:
             return super().get_output_value(field_name)
+        except ValueError as exc:
+            raise field_error(field_name, exc) from None
 
     def add_body(self, html: str | None) -> None:
         """Body text, clean HTML, in-body links and attachments from one parse of the HTML."""

@@ -127,9 +127,15 @@ def page_own_url(body: bytes) -> str | None:
 def _attribute_url(
     body: bytes, keyword: bytes, patterns: tuple[re.Pattern[bytes], ...], encoding: str
 ) -> str | None:
-    regions = [(0, len(body))]
-    if len(body) > 4 * _EDGE:
-        regions = [(0, _EDGE), (len(body) - _EDGE, len(body)), *regions]
+    size = len(body)
+    regions = [(0, size)]
+    if size > 4 * _EDGE:
+        # The head, the tail, then what lies between: the keyword positions neither edge
+        # holds whole (one across an edge included). The same positions, in the same order,
+        # as a third search of the whole page, whose head and tail were already tried (a
+        # position's answer depends on the position alone): a page searched once, not 1.5x.
+        overlap = len(keyword) - 1
+        regions = [(0, _EDGE), (size - _EDGE, size), (_EDGE - overlap, size - _EDGE + overlap)]
     for begin, end in regions:
         start = body.find(keyword, begin, end)
         while start >= 0:
@@ -164,7 +170,11 @@ def json_ld_objects(body: bytes, encoding: str = "utf-8") -> list[Any]:
 
 
 def _in_comment(body: bytes, position: int) -> bool:
-    return body.rfind(b"<!--", 0, position) > body.rfind(b"-->", 0, position)
+    """Whether the last ``<!--`` before ``position`` is after the last ``-->`` before it (both
+    whole before ``position``). Searched back from ``position``, ``-->`` only after that
+    ``<!--``: a page without a comment is scanned once, not twice."""
+    opening = body.rfind(b"<!--", 0, position)
+    return opening >= 0 and body.find(b"-->", opening + 1, position) < 0
 
 
 def find_ld(data: Any, types: frozenset[str] = ARTICLE_TYPES) -> dict[str, Any] | None:
