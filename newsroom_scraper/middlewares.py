@@ -16,6 +16,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from w3lib.url import canonicalize_url, safe_url_string
 
 from newsroom_scraper.extraction.page import PAGE_META
+from newsroom_scraper.handlers import REDIRECT_STATUSES
 from newsroom_scraper.requests import ARTICLE_ROLES, ROLE
 from newsroom_scraper.signals import page_not_article
 
@@ -50,8 +51,6 @@ class RedirectCheckMiddleware:
     followed by Scrapy, and a true loop of it ends at ``REDIRECT_MAX_TIMES`` with its reason.
     """
 
-    REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
@@ -65,7 +64,7 @@ class RedirectCheckMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         location = response.headers.get(b"Location")
         if (
-            response.status not in self.REDIRECT_STATUSES
+            response.status not in REDIRECT_STATUSES
             or not location
             or request.dont_filter
             or not self.followed(request, response)

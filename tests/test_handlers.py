@@ -1,0 +1,75 @@
+"""BaseUrlDownloadHandler: the mirror on the wire, public URLs and redirects above it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from newsroom_scraper.handlers import BaseUrlDownloadHandler
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+PUBLIC = "https://www.example.org"
+MIRROR = "http://127.0.0.1:9"
+
+
+def answer(monkeypatch: pytest.MonkeyPatch, status: int, headers: dict[str, bytes]) -> list[str]:
+    """The wire answers ``status`` with ``headers``; the URLs it was asked for."""
+    asked: list[str] = []
+
+    async def wire(self: HTTP11DownloadHandler, request: Request) -> Response:
+        asked.append(request.url)
+        return Response(request.url, status=status, headers=headers, request=request)
+
+    def no_pool(self: HTTP11DownloadHandler, crawler: Crawler) -> None:
+        self.crawler = crawler  # the parent's connection pool needs a running reactor
+
+    monkeypatch.setattr(HTTP11DownloadHandler, "__init__", no_pool)
+    monkeypatch.setattr(HTTP11DownloadHandler, "download_request", wire)
+    return asked
+
+
+def download(url: str) -> Response:
+    crawler = get_crawler(Spider)
+    spider = Spider("s")
+    spider.base_url = MIRROR  # type: ignore[attr-defined]
+    spider.public_origin = PUBLIC  # type: ignore[attr-defined]
+    spider.public_hosts = ("www.example.org",)  # type: ignore[attr-defined]
+    crawler.spider = spider
+    handler = BaseUrlDownloadHandler(crawler)
+    return asyncio.run(handler.download_request(Request(url)))
+
+
+def test_the_wire_goes_to_the_mirror_and_the_response_is_public(monkeypatch):
+    asked = answer(monkeypatch, 200, {})
+    response = download(f"{PUBLIC}/news/a?p=1")
+    assert asked == [f"{MIRROR}/news/a?p=1"]
+    assert response.url == f"{PUBLIC}/news/a?p=1"
+
+
+def test_a_non_ascii_location_is_read_as_utf8_like_scrapy_does(monkeypatch):
+    answer(monkeypatch, 302, {"Location": f"{MIRROR}/news/café".encode()})
+    response = download(f"{PUBLIC}/news/a")
+    assert response.headers[b"Location"] == f"{PUBLIC}/news/caf%C3%A9".encode()
+
+
+def test_a_redirect_off_the_site_is_refused(monkeypatch):
+    answer(monkeypatch, 301, {"Location": b"https://elsewhere.example/a"})
+    with pytest.raises(IgnoreRequest, match="off the site"):
+        download(f"{PUBLIC}/news/a")
+
+
+def test_a_location_that_is_not_a_redirect_is_left_alone(monkeypatch):
+    """A 201's ``Location`` is never followed: its response is not refused."""
+    answer(monkeypatch, 201, {"Location": b"https://elsewhere.example/a"})
+    response = download(f"{PUBLIC}/news/a")
+    assert response.status == 201
+    assert response.url == f"{PUBLIC}/news/a"
