@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import pytest
 from scrapy import Request, Spider
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from newsroom_scraper.handlers import BaseUrlDownloadHandler
-
-if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
 
 PUBLIC = "https://www.example.org"
 MIRROR = "http://127.0.0.1:9"
@@ -73,3 +70,16 @@ def test_a_location_that_is_not_a_redirect_is_left_alone(monkeypatch):
     response = download(f"{PUBLIC}/news/a")
     assert response.status == 201
     assert response.url == f"{PUBLIC}/news/a"
+
+
+def test_a_mirrors_pages_are_cached_apart_from_the_live_sites():
+    """The cache keys on public URLs: a live crawl must never be answered from a mirror's."""
+    from newsroom_scraper.spiders.europol import EuropolSpider
+
+    # As in a crawl: the settings are frozen after the spider is made.
+    live = Crawler(EuropolSpider, {"HTTPCACHE_DIR": "cache"})
+    EuropolSpider.from_crawler(live)
+    mirrored = Crawler(EuropolSpider, {"HTTPCACHE_DIR": "cache"})
+    EuropolSpider.from_crawler(mirrored, base_url="http://127.0.0.1:8123")
+    assert live.settings["HTTPCACHE_DIR"] == "cache"
+    assert mirrored.settings["HTTPCACHE_DIR"] == "cache/mirror-127.0.0.1:8123"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
@@ -107,6 +108,13 @@ class NewsroomSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.base_url:
+            # The mirror answers under the public URLs, which the HTTP cache keys on: its pages
+            # are kept apart, or a live crawl would be answered from them (and the other way).
+            settings = crawler.settings
+            mirror_dir = f"{settings['HTTPCACHE_DIR']}/mirror-{urlsplit(spider.base_url).netloc}"
+            priority = settings.getpriority("HTTPCACHE_DIR") or "default"
+            settings.set("HTTPCACHE_DIR", mirror_dir, priority)
         if is_loopback_origin(spider.base_url):
             # "spider" priority: settings from the command line (-s) still win.
             for name, value in LOOPBACK_SETTINGS.items():
