@@ -777,7 +777,8 @@ def crawl_in_process(
     # run with installSignalHandlers) are replaced by these once the reactor runs.
     reactor.callWhenRunning(install_shutdown_handlers, graceful)
     process.start(install_signal_handlers=False)
-    report = RunReport.of(crawler) if crawler.extensions is not None else None
+    # Scrapy 2.19 raises for extensions not made yet (the spider's from_crawler refused).
+    report = RunReport.of(crawler) if crawler.settings.frozen else None
     return CrawlOutcome(
         report,
         received[0] if received else None,

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: The statuses whose ``Location`` Scrapy's ``RedirectMiddleware`` follows.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
 
 @dataclass(frozen=True, slots=True)
 class Mirror:
@@ -44,10 +47,12 @@ class Mirror:
         public = urlsplit(self.public_origin)
         return urlunsplit((public.scheme, public.netloc, parts.path, parts.query, parts.fragment))
 
-    def public_location(self, public_url: str, location: str) -> str:
+    def public_location(self, public_url: str, location: bytes) -> str:
         """A redirect's ``Location`` (relative, on the mirror or public) as an absolute public
-        URL, so that the redirected request is sent to the mirror again."""
-        return self.to_public(location) or urljoin(public_url, location)
+        URL, so that the redirected request is sent to the mirror again. Its bytes are read as
+        Scrapy's ``RedirectMiddleware`` reads them: non-ASCII percent-encoded as UTF-8."""
+        target = safe_url_string(location)
+        return self.to_public(target) or urljoin(public_url, target)
 
 
 class BaseUrlDownloadHandler(HTTP11DownloadHandler):
@@ -100,9 +105,9 @@ class BaseUrlDownloadHandler(HTTP11DownloadHandler):
             return await super().download_request(request)
         response = await super().download_request(request.replace(url=wire_url))
         location = response.headers.get(b"Location")
-        if not location:
+        if not location or response.status not in REDIRECT_STATUSES:
             return response.replace(url=request.url, request=request)
-        target = mirror.public_location(request.url, location.decode("latin-1"))
+        target = mirror.public_location(request.url, location)
         if urlsplit(target).hostname not in mirror.public_hosts:
             self.crawler.stats.inc_value("offsite/redirects_refused")
             raise IgnoreRequest(f"redirected off the site, to {target}")

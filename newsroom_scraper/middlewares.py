@@ -13,9 +13,10 @@ from urllib.parse import urljoin
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from w3lib.url import canonicalize_url
+from w3lib.url import canonicalize_url, safe_url_string
 
 from newsroom_scraper.extraction.page import PAGE_META
+from newsroom_scraper.handlers import REDIRECT_STATUSES
 from newsroom_scraper.requests import ARTICLE_ROLES, ROLE
 from newsroom_scraper.signals import page_not_article
 
@@ -43,9 +44,12 @@ class RedirectCheckMiddleware:
     - a redirect to a page the crawl requested already (a listed sub-path answered by the item
       that owns it): nothing is lost, the page is fetched once; it is counted
       (``redirect/already_requested``) and logged, from Scrapy's ``request_dropped`` signal.
-    """
 
-    REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+    It looks only at the redirects ``RedirectMiddleware`` follows (same statuses, same opt-outs,
+    the ``Location`` read as it reads it), and only at requests the duplicate filter would drop:
+    a ``dont_filter`` request going back to its own URL (a redirect that sets a cookie) is
+    followed by Scrapy, and a true loop of it ends at ``REDIRECT_MAX_TIMES`` with its reason.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -53,17 +57,21 @@ class RedirectCheckMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("REDIRECT_ENABLED"):
+            raise NotConfigured
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         location = response.headers.get(b"Location")
         if (
-            response.status not in self.REDIRECT_STATUSES
+            response.status not in REDIRECT_STATUSES
             or not location
-            or request.meta.get("dont_redirect")
+            or request.dont_filter
+            or not self.followed(request, response)
         ):
             return response
-        target = canonicalize_url(urljoin(request.url, location.decode("latin-1")))
+        # As RedirectMiddleware reads it: non-ASCII bytes percent-encoded as UTF-8.
+        target = canonicalize_url(urljoin(request.url, safe_url_string(location)))
         chain = [*request.meta.get("redirect_urls", ()), request.url]
         if target in {canonicalize_url(url) for url in chain}:
             raise IgnoreRequest(
@@ -71,6 +79,17 @@ class RedirectCheckMiddleware:
                 f"({len(chain)} redirect(s) followed)"
             )
         return response
+
+    def followed(self, request: Request, response: Response) -> bool:
+        """Whether ``RedirectMiddleware`` follows this response's redirect (its opt-outs)."""
+        meta = request.meta
+        spider_statuses = getattr(self.crawler.spider, "handle_httpstatus_list", ())
+        return not (
+            meta.get("dont_redirect")
+            or meta.get("handle_httpstatus_all")
+            or response.status in meta.get("handle_httpstatus_list", ())
+            or response.status in spider_statuses
+        )
 
     def request_dropped(self, request: Request) -> None:
         redirects = request.meta.get("redirect_urls")

@@ -12,11 +12,13 @@ from __future__ import annotations
 import inspect
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.exceptions import UsageError
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.misc import load_object
 
 from newsroom_scraper.errors import FETCH_FAILED, HTTP_ERROR, ExtractionError
 from newsroom_scraper.extraction.htmltext import AttachmentRules
@@ -107,6 +109,14 @@ class NewsroomSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.base_url:
+            spider.check_mirror_handler(crawler)
+            # The mirror answers under the public URLs, which the HTTP cache keys on: its pages
+            # are kept apart, or a live crawl would be answered from them (and the other way).
+            settings = crawler.settings
+            mirror_dir = f"{settings['HTTPCACHE_DIR']}/mirror-{urlsplit(spider.base_url).netloc}"
+            priority = settings.getpriority("HTTPCACHE_DIR") or "default"
+            settings.set("HTTPCACHE_DIR", mirror_dir, priority)
         if is_loopback_origin(spider.base_url):
             # "spider" priority: settings from the command line (-s) still win.
             for name, value in LOOPBACK_SETTINGS.items():
@@ -116,6 +126,25 @@ class NewsroomSpider(scrapy.Spider):
                 spider.base_url,
             )
         return spider
+
+    def check_mirror_handler(self, crawler: Crawler) -> None:
+        """Refuses ``--base-url`` when the public URLs' scheme is downloaded by a handler other
+        than ``BaseUrlDownloadHandler`` (``-s DOWNLOAD_HANDLERS`` for HTTP/2, say): the mirror
+        rewrite lives there, so the crawl would go to the live site instead of the mirror."""
+        from newsroom_scraper.handlers import BaseUrlDownloadHandler
+
+        scheme = urlsplit(self.public_origin).scheme or "https"
+        handler = crawler.settings.getwithbase("DOWNLOAD_HANDLERS").get(scheme)
+        try:
+            handler = load_object(handler) if isinstance(handler, str) else handler
+        except ImportError:  # Scrapy says so when it loads the handlers; nothing is sent
+            return
+        if not (isinstance(handler, type) and issubclass(handler, BaseUrlDownloadHandler)):
+            name = getattr(handler, "__qualname__", handler)
+            raise UsageError(
+                f"--base-url needs newsroom_scraper.handlers.BaseUrlDownloadHandler for "
+                f"{scheme}: URLs (DOWNLOAD_HANDLERS), not {name}: it sends them to the mirror"
+            )
 
     # -- URLs ---------------------------------------------------------------------------------
 
