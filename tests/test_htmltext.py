@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -242,7 +243,13 @@ def html_fragments(draw: st.DrawFn) -> str:
 @given(html_fragments())
 def test_text_layout_agrees_with_the_reference_builder(html):
     fragment = HtmlFragment(html, BASE)
-    assert fragment.text() == ReferenceText().text(fragment.root)
+    reference = ReferenceText().text(fragment.root)
+    assert fragment.text() == reference
+    # Both layouts, whichever the fragment's size picks (SMALL_FRAGMENT): the Python walk, and
+    # the XSLT stream wherever the source cannot hold one of its break marks.
+    assert _text(fragment.root, True) == reference
+    if not _parse_marked(html)[1]:
+        assert _text(fragment.root, False) == reference
     for anchor in fragment.root.iter("a"):
         assert element_text(anchor) == squash(ReferenceText().text(anchor))
     assert html_text(html) == ReferenceText().text(_parse(html))
@@ -336,3 +343,31 @@ def test_one_plain_paragraph_takes_every_plain_ascii_character_and_nothing_else(
         assert html_text(html) == _parsed_text(html), repr(char)
     assert _ONE_PLAIN_PARAGRAPH.fullmatch("\n <p>Lead of article 10000.</p>\n")
     assert html_text("<p> Lead  of\narticle </p>") == "Lead of article"
+
+
+def test_short_fragments_are_laid_out_by_the_python_walk_long_ones_by_xslt(monkeypatch):
+    """The XSLT transform's fixed cost is not worth it for a short fragment; both layouts give
+    the same text (above), so only the choice is checked here."""
+    from newsroom_scraper.extraction import htmltext
+
+    transforms: list[int] = []
+    real = htmltext._text_transform()
+
+    def counted() -> Any:
+        transforms.append(1)
+        return real
+
+    monkeypatch.setattr(htmltext, "_text_transform", counted)
+    short = "<p>One <b>short</b> paragraph.</p><p>And a second.</p>"
+    long = "<p>" + "A paragraph long enough. " * 60 + "</p><p>And a second.</p>"
+    assert len(short) < htmltext.SMALL_FRAGMENT <= len(long)
+    assert HtmlFragment(short, BASE).text_and_word_count() == (
+        "One short paragraph.\n\nAnd a second.",
+        6,
+    )
+    assert html_text(short) == "One short paragraph.\n\nAnd a second."
+    assert transforms == []
+    text, words = HtmlFragment(long, BASE).text_and_word_count()
+    assert words == len(text.split()) == 4 * 60 + 3
+    assert html_text(long) == text
+    assert transforms == [1, 1]

@@ -108,12 +108,21 @@ def _on_host(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
+#: Below this many characters of source a fragment's text is laid out by the Python walk, not
+#: the XSLT transform: libxslt's fixed cost a call (about 20 us in a loop, 80-100 us in a crawl,
+#: where its code is cold again after each page) is more than a short fragment's whole walk;
+#: they are even at about 1 KB in a loop (BENCHMARKS.md, issue 12, third pass). Both give the
+#: same text: tests/test_htmltext.py checks each against the reference builder.
+SMALL_FRAGMENT = 1024
+
+
 class HtmlFragment:
     """A body fragment, parsed once, cleaned and with every URL made absolute."""
 
     def __init__(self, html: str, base_url: str) -> None:
         self.base_url = base_url
-        self.root, self._source_has_marks = _parse_marked(html)
+        self.root, source_has_marks = _parse_marked(html)
+        self._python_walk = source_has_marks or len(html) < SMALL_FRAGMENT
         _clean(self.root, base_url)
 
     def html(self) -> str:
@@ -134,12 +143,12 @@ class HtmlFragment:
 
     def text(self) -> str:
         """Plain text: paragraphs separated by one blank line, list items one per line."""
-        return _text(self.root, self._source_has_marks)
+        return _text(self.root, self._python_walk)
 
     def text_and_word_count(self) -> tuple[str, int]:
         """:meth:`text` and ``len(text.split())``, counted while the text is laid out (the
         split of a 25 KB body again for its word count was 5 % of a real Europol page)."""
-        if self._source_has_marks:
+        if self._python_walk:
             text = _text(self.root, True)
             return text, len(text.split())
         return _layout_marked_counted(str(_text_transform()(self.root)))
@@ -219,7 +228,8 @@ def html_text(html: str) -> str:
     paragraph = _ONE_PLAIN_PARAGRAPH.fullmatch(html)
     if paragraph is not None:
         return " ".join(paragraph.group(1).split())
-    return _text(*_parse_marked(html))
+    root, source_has_marks = _parse_marked(html)
+    return _text(root, source_has_marks or len(html) < SMALL_FRAGMENT)
 
 
 def element_text(element: lxml.etree._Element) -> str:
@@ -495,9 +505,11 @@ def _text_transform() -> lxml.etree.XSLT:
     return transform
 
 
-def _text(root: lxml.etree._Element, source_has_marks: bool) -> str:
-    """The laid-out text of a parsed fragment (see :func:`_layout`)."""
-    if source_has_marks:
+def _text(root: lxml.etree._Element, python_walk: bool) -> str:
+    """The laid-out text of a parsed fragment (see :func:`_layout`): by the Python walk when the
+    source could hold a break mark of the XSLT stream or is short (:data:`SMALL_FRAGMENT`), else
+    by the XSLT transform."""
+    if python_walk:
         return _layout(_walk(root, drops_text, layout=True))
     return _layout_marked(str(_text_transform()(root)))
 
