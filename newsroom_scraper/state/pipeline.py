@@ -21,7 +21,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from newsroom_scraper.extraction.dates import utc_now_iso
-from newsroom_scraper.items import dumps_record_bytes
+from newsroom_scraper.items import dumps_record, dumps_record_bytes
 from newsroom_scraper.report import close_spider_soon, report_write_failure
 from newsroom_scraper.signals import article_gone
 from newsroom_scraper.state.files import atomic_write_lines
@@ -80,14 +80,16 @@ class DatasetPipeline:
             leftover.unlink(missing_ok=True)
             logger.info("Removed %s, left by a run that was killed", leftover)
 
-    def write_run_line(self, record: dict[str, Any]) -> None:
-        """One unbuffered ``write`` per line: a killed run leaves whole lines only."""
+    def write_run_line(self, record: dict[str, Any], line: str | None = None) -> None:
+        """One unbuffered ``write`` per line: a killed run leaves whole lines only (``line``:
+        ``dumps_record(record)``, when already made)."""
         if self.run_file is None:
             if self.run_path is None:
                 return  # a Redis worker without a data directory: the record is in Redis
             self.run_path.parent.mkdir(parents=True, exist_ok=True)
             self.run_file = self.run_path.open("ab", buffering=0)
-        self.run_file.write(dumps_record_bytes(record) + b"\n")
+        data = dumps_record_bytes(record) if line is None else line.encode("utf-8")
+        self.run_file.write(data + b"\n")
 
     @property
     def state_path(self) -> Path | str:
@@ -134,8 +136,9 @@ class DatasetPipeline:
             record.update(version=known.version + int(changed), first_seen=known.first_seen)
             stats.inc_value("dataset/updated")
         record.update(last_changed=now, removed=False, removed_at=None)
-        self.store.save_article(self.site, record, now)
-        self.write_run_line(record)
+        line = dumps_record(record)  # once, for the state and the run's line
+        self.store.save_article(self.site, record, now, line)
+        self.write_run_line(record, line)
 
     def on_article_gone(self, url: str, status: int) -> bool:
         if self.failed:

@@ -271,8 +271,11 @@ class RedisStateStore:
             ]
         )
 
-    def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None:
-        """Insert or replace an article with its full record (bookkeeping fields included)."""
+    def save_article(
+        self, site: str, record: dict[str, Any], seen_at: str, line: str | None = None
+    ) -> None:
+        """Insert or replace an article with its full record (bookkeeping fields included);
+        ``line``: ``dumps_record(record)`` when the caller has it already (the run's line)."""
         site_keys = self.keys(site)
         keys = [site_keys.articles, site_keys.index, site_keys.last_seen, site_keys.urls]
         keys.append(site_keys.order)
@@ -281,7 +284,7 @@ class RedisStateStore:
             keys=keys,
             args=[
                 article_id,
-                dumps_record(record),
+                dumps_record(record) if line is None else line,
                 self._index_entry(record),
                 seen_at,
                 record["url"],

@@ -59,7 +59,9 @@ class StateStore(Protocol):
 
     def article_by_url(self, site: str, url: str) -> ArticleState | None: ...
     def article_by_id(self, site: str, article_id: str) -> ArticleState | None: ...
-    def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None: ...
+    def save_article(
+        self, site: str, record: dict[str, Any], seen_at: str, line: str | None = None
+    ) -> None: ...
     def set_listed_version(self, site: str, article_id: str, version: str) -> None: ...
     def touch_article(self, site: str, article_id: str, seen_at: str) -> None: ...
     def mark_removed(self, site: str, article_id: str, removed_at: str) -> dict[str, Any]: ...
@@ -177,8 +179,11 @@ class SqliteStateStore:
             "INSERT OR REPLACE INTO listed_versions VALUES (?, ?, ?)", (site, article_id, version)
         )
 
-    def save_article(self, site: str, record: dict[str, Any], seen_at: str) -> None:
-        """Insert or replace an article with its full record (bookkeeping fields included)."""
+    def save_article(
+        self, site: str, record: dict[str, Any], seen_at: str, line: str | None = None
+    ) -> None:
+        """Insert or replace an article with its full record (bookkeeping fields included);
+        ``line``: ``dumps_record(record)`` when the caller has it already (the run's line)."""
         self.db.execute(
             "INSERT OR REPLACE INTO articles (site, id, url, content_hash, published, first_seen,"
             " last_seen, last_changed, version, removed, record)"
@@ -194,7 +199,7 @@ class SqliteStateStore:
                 record["last_changed"],
                 record["version"],
                 int(bool(record.get("removed"))),
-                dumps_record(record),
+                dumps_record(record) if line is None else line,
             ),
         )
 
