@@ -11,6 +11,8 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import IgnoreRequest
 from w3lib.url import safe_url_string
 
+from newsroom_scraper.params import is_loopback_origin
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -37,6 +39,22 @@ class Mirror:
             return None
         origin = urlsplit(self.origin)
         return urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, ""))
+
+    def wire_request(self, request: Request, wire_url: str) -> Request:
+        """``request`` as sent to the mirror. A mirror on this machine is never reached through
+        a proxy: Scrapy's ``HttpProxyMiddleware`` chose one (``https_proxy`` of the
+        environment, say) for the *public* URL, and a proxy elsewhere cannot reach this
+        machine's loopback (the demo failed with "connection refused" behind a proxy). A mirror
+        elsewhere keeps the public URL's proxy decision."""
+        wire = request.replace(url=wire_url)
+        if self.loopback and wire.meta.get("proxy") is not None:
+            wire.meta["proxy"] = None
+            wire.headers.pop(b"Proxy-Authorization", None)
+        return wire
+
+    @property
+    def loopback(self) -> bool:
+        return is_loopback_origin(self.origin)
 
     def to_public(self, url: str) -> str | None:
         """A URL on the mirror's origin as the same URL on the public host."""
@@ -77,7 +95,6 @@ class BaseUrlDownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.enabled = crawler.settings.getbool("NEWSROOM_BASE_URL_ENABLED", True)
         self._mirror: Mirror | None = None
         self._looked_up = False
 
@@ -87,7 +104,7 @@ class BaseUrlDownloadHandler(HTTP11DownloadHandler):
             self._looked_up = True
             spider = self.crawler.spider
             origin = getattr(spider, "base_url", None)
-            if self.enabled and origin:
+            if origin:
                 self._mirror = Mirror(
                     origin=origin,
                     public_origin=getattr(spider, "public_origin", ""),
@@ -103,7 +120,7 @@ class BaseUrlDownloadHandler(HTTP11DownloadHandler):
         wire_url = mirror.wire_url(request.url) if mirror is not None else None
         if mirror is None or wire_url is None:
             return await super().download_request(request)
-        response = await super().download_request(request.replace(url=wire_url))
+        response = await super().download_request(mirror.wire_request(request, wire_url))
         location = response.headers.get(b"Location")
         if not location or response.status not in REDIRECT_STATUSES:
             return response.replace(url=request.url, request=request)

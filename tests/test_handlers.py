@@ -21,14 +21,18 @@ from tests.helpers import run_cli
 
 PUBLIC = "https://www.example.org"
 MIRROR = "http://127.0.0.1:9"
+#: (proxy, Proxy-Authorization) of each request the fake wire was asked.
+proxies: list[tuple[Any, Any]] = []
 
 
 def answer(monkeypatch: pytest.MonkeyPatch, status: int, headers: dict[str, bytes]) -> list[str]:
     """The wire answers ``status`` with ``headers``; the URLs it was asked for."""
     asked: list[str] = []
+    proxies.clear()
 
     async def wire(self: HTTP11DownloadHandler, request: Request) -> Response:
         asked.append(request.url)
+        proxies.append((request.meta.get("proxy"), request.headers.get(b"Proxy-Authorization")))
         return Response(request.url, status=status, headers=headers, request=request)
 
     def no_pool(self: HTTP11DownloadHandler, crawler: Crawler) -> None:
@@ -39,15 +43,16 @@ def answer(monkeypatch: pytest.MonkeyPatch, status: int, headers: dict[str, byte
     return asked
 
 
-def download(url: str) -> Response:
+def download(url: str, mirror: str = MIRROR, **meta: Any) -> Response:
     crawler = get_crawler(Spider)
     spider = Spider("s")
-    spider.base_url = MIRROR  # type: ignore[attr-defined]
+    spider.base_url = mirror  # type: ignore[attr-defined]
     spider.public_origin = PUBLIC  # type: ignore[attr-defined]
     spider.public_hosts = ("www.example.org",)  # type: ignore[attr-defined]
     crawler.spider = spider
     handler = BaseUrlDownloadHandler(crawler)
-    return asyncio.run(handler.download_request(Request(url)))
+    request = Request(url, meta=meta, headers={"Proxy-Authorization": "Basic eDp5"})
+    return asyncio.run(handler.download_request(request))
 
 
 def test_the_wire_goes_to_the_mirror_and_the_response_is_public(monkeypatch):
@@ -124,3 +129,29 @@ def test_the_cli_says_so_in_one_line(tmp_path):
     assert done.returncode == 1, done.stderr
     assert "--base-url needs newsroom_scraper.handlers.BaseUrlDownloadHandler" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_mirror_on_this_machine_is_never_reached_through_a_proxy(monkeypatch):
+    """The environment's proxy is chosen for the public URL; it cannot reach this machine's
+    loopback (the demo failed behind a proxy)."""
+    answer(monkeypatch, 200, {})
+    download(f"{PUBLIC}/news/a", proxy="http://proxy.example:3128", _scheme_proxy=True)
+    assert proxies == [(None, None)]
+
+
+def test_a_mirror_elsewhere_keeps_the_proxy_decision(monkeypatch):
+    answer(monkeypatch, 200, {})
+    download(f"{PUBLIC}/news/a", mirror="http://mirror.example:8080", proxy="http://p.example:1")
+    assert proxies == [("http://p.example:1", b"Basic eDp5")]
+
+
+def test_the_demo_crawls_behind_a_proxy_of_the_environment(tmp_path, monkeypatch):
+    """A researcher's machine with ``https_proxy`` set (a dead one here): the offline sample
+    still crawls, on 127.0.0.1."""
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    done = run_cli("crawl", "europol", "--demo", "--data-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "Exit code 0: success" in done.stderr
