@@ -121,8 +121,7 @@ class HtmlFragment:
 
     def __init__(self, html: str, base_url: str) -> None:
         self.base_url = base_url
-        self.root, source_has_marks = _parse_marked(html)
-        self._python_walk = source_has_marks or len(html) < SMALL_FRAGMENT
+        self.root, self._python_walk = _parse_for_text(html)
         _clean(self.root, base_url)
 
     def html(self) -> str:
@@ -228,8 +227,7 @@ def html_text(html: str) -> str:
     paragraph = _ONE_PLAIN_PARAGRAPH.fullmatch(html)
     if paragraph is not None:
         return " ".join(paragraph.group(1).split())
-    root, source_has_marks = _parse_marked(html)
-    return _text(root, source_has_marks or len(html) < SMALL_FRAGMENT)
+    return _text(*_parse_for_text(html))
 
 
 def element_text(element: lxml.etree._Element) -> str:
@@ -273,6 +271,13 @@ def _parse_marked(html: str) -> tuple[lxml.etree._Element, bool]:
     if not marks and "&#" in html:
         marks = bool(_MARKS.search(html))
     return _parse_clean(html), marks
+
+
+def _parse_for_text(html: str) -> tuple[lxml.etree._Element, bool]:
+    """:func:`_parse`, and whether :func:`_text` must lay it out by the Python walk: the source
+    could hold a break mark of the XSLT stream, or is short (:data:`SMALL_FRAGMENT`)."""
+    root, source_has_marks = _parse_marked(html)
+    return root, source_has_marks or len(html) < SMALL_FRAGMENT
 
 
 def _parse_clean(html: str) -> lxml.etree._Element:
