@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.exceptions import IgnoreRequest
@@ -26,18 +26,29 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 @dataclass(frozen=True, slots=True)
 class Mirror:
-    """Where a spider's public hosts are answered from: ``origin`` (``scheme://host:port``)."""
+    """Where a spider's public hosts are answered from: ``origin`` (``scheme://host:port``).
+
+    What every request asks of the origins (their parts, whether the mirror is on this machine)
+    is worked out once, here, not per request."""
 
     origin: str
     public_origin: str
     public_hosts: frozenset[str]
+    _origin: SplitResult = field(init=False)
+    _public: SplitResult = field(init=False)
+    loopback: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_origin", urlsplit(self.origin))
+        object.__setattr__(self, "_public", urlsplit(self.public_origin))
+        object.__setattr__(self, "loopback", is_loopback_origin(self.origin))
 
     def wire_url(self, public_url: str) -> str | None:
         """The URL to ask the mirror for ``public_url``; None for a URL off the public hosts."""
         parts = urlsplit(public_url)
         if parts.hostname not in self.public_hosts:
             return None
-        origin = urlsplit(self.origin)
+        origin = self._origin
         return urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, ""))
 
     def wire_request(self, request: Request, wire_url: str) -> Request:
@@ -52,17 +63,12 @@ class Mirror:
             wire.headers.pop(b"Proxy-Authorization", None)
         return wire
 
-    @property
-    def loopback(self) -> bool:
-        return is_loopback_origin(self.origin)
-
     def to_public(self, url: str) -> str | None:
         """A URL on the mirror's origin as the same URL on the public host."""
         parts = urlsplit(url)
-        origin = urlsplit(self.origin)
+        origin, public = self._origin, self._public
         if parts.scheme != origin.scheme or parts.netloc != origin.netloc:
             return None
-        public = urlsplit(self.public_origin)
         return urlunsplit((public.scheme, public.netloc, parts.path, parts.query, parts.fragment))
 
     def public_location(self, public_url: str, location: bytes) -> str:
