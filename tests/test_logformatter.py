@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
@@ -15,6 +15,8 @@ from tests.helpers import run_crawl
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
+
+    import pytest
 
     from newsroom_scraper.mirror import MirrorServer
 
@@ -91,12 +93,32 @@ def test_debug_crawls_still_log_every_page_and_item(
     assert log.count("Scraped from <200") == len(done.items)
 
 
-def test_info_crawls_skip_them(tmp_path: Path, default_server: Callable[[str], MirrorServer]):
+def test_info_crawls_do_not_even_build_them(
+    tmp_path: Path, default_server: Callable[[str], MirrorServer], monkeypatch: pytest.MonkeyPatch
+):
+    """At INFO Scrapy's handler would drop them anyway: what the formatter saves is building
+    them. Every record the crawl builds is noted (the crawl is a child forked from this process:
+    it inherits the record factory) and none is Scrapy's per-page or per-item message; the
+    DEBUG crawl above shows they are built and logged when something shows them."""
+    built = tmp_path / "built.txt"
+    factory = logging.getLogRecordFactory()
+
+    def noting(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        with built.open("a", encoding="utf-8") as notes:
+            notes.write(f"{str(record.msg)[:12]!r}\n")
+        return record
+
+    monkeypatch.setattr(logging, "_logRecordFactory", noting)
+    # pytest's own capture handlers (level 0) would be inherited too and ask for everything:
+    # the child starts with the root logger of a plain process.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
     server = default_server("europol")
     done = run_crawl("europol", server.origin, tmp_path, "--log-level", "INFO")
-    log = (tmp_path / "crawl.log").read_text("utf-8")
     assert done.exit_code == 0, done.stderr
     assert done.items
-    assert "Crawled (" not in log
-    assert "Scraped from" not in log
-    assert "Spider opened" in log  # INFO messages are still there
+    notes = built.read_text("utf-8")
+    assert "'Spider opene'" in notes  # records are noted; INFO ones are built as before
+    assert "'Crawled (%(" not in notes
+    assert "'Scraped from'" not in notes
+    assert "Spider opened" in (tmp_path / "crawl.log").read_text("utf-8")
