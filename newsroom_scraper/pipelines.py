@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newsroom_scraper.errors import INVALID_ITEM
+from newsroom_scraper.items import item_record
 from newsroom_scraper.report import close_spider_soon, report_error, report_write_failure
 from newsroom_scraper.state.files import SortedSpool
 
@@ -108,7 +109,7 @@ class ValidationPipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        record = dict(ItemAdapter(item))
+        record = item_record(item)
         problems = validation_errors(record)
         if problems:
             reason = "; ".join(problems[:5])
@@ -175,7 +176,7 @@ class JsonLinesPipeline:
     def process_item(self, item: Any) -> Any:
         if not self.failed:
             try:
-                self.spool.append(dict(ItemAdapter(item)))
+                self.spool.append(item_record(item))
             except OSError as exc:
                 self.fail(exc)
         return item

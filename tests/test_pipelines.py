@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import pytest
+from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from newsroom_scraper.items import NOT_HASHED_FIELDS, compute_content_hash
+from newsroom_scraper.items import NOT_HASHED_FIELDS, NewsItem, compute_content_hash, item_record
 from newsroom_scraper.pipelines import (
     DeduplicationPipeline,
     JsonLinesPipeline,
@@ -119,3 +121,28 @@ def test_json_lines_output_is_newest_first_utf8_and_atomic(tmp_path):
     assert [json.loads(line)["id"] for line in lines] == ["europol:9", "europol:3", "europol:1"]
     assert "€" in lines[0]
     assert not list(tmp_path.glob(".*"))
+
+
+@dataclasses.dataclass
+class DataclassItem:
+    id: str
+    url: str
+    taxonomy: dict[str, list[str]]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        NewsItem(**record(1)),
+        record(2),
+        DataclassItem("europol:3", "https://www.europol.europa.eu/x", {"topics": ["a"]}),
+    ],
+    ids=["scrapy-item", "dict", "dataclass"],
+)
+def test_item_record_is_what_itemadapter_gives_and_a_copy(item):
+    expected = dict(ItemAdapter(item))
+    copied = item_record(item)
+    assert copied == expected
+    assert type(copied) is dict
+    copied["id"] = "changed"
+    assert ItemAdapter(item)["id"] == expected["id"] != "changed"

@@ -17,11 +17,10 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from itemadapter import ItemAdapter
 from scrapy import signals
 
 from newsroom_scraper.extraction.dates import utc_now_iso
-from newsroom_scraper.items import dumps_record, dumps_record_bytes
+from newsroom_scraper.items import dumps_record, dumps_record_bytes, item_record
 from newsroom_scraper.report import close_spider_soon, report_write_failure
 from newsroom_scraper.signals import article_gone
 from newsroom_scraper.state.files import atomic_write_lines
@@ -114,7 +113,7 @@ class DatasetPipeline:
         return item
 
     def store_item(self, item: Any) -> None:
-        record = dict(ItemAdapter(item))
+        record = item_record(item)
         now = utc_now_iso()
         known = self.store.article_by_id(self.site, record["id"])
         stats = self.crawler.stats
