@@ -34,9 +34,11 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-#: Scrapy starts this many tasks for every callback's output (default 100); our callbacks yield
-#: one item or a page of links, and 100 tasks each cost more CPU than the extraction itself.
-CONCURRENT_ITEMS = 8
+#: Scrapy starts this many asyncio tasks for every callback's output (default 100), to run item
+#: pipelines in parallel. Ours never wait (no pipeline awaits I/O), so a second task only costs:
+#: 100 tasks a page cost more CPU than the extraction itself, and 8 still 0.28 M instructions a
+#: page of the navigation.previous chain (BENCHMARKS.md). An async pipeline would want more.
+CONCURRENT_ITEMS = 1
 
 # -- robustness ---------------------------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30
