@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections import Counter, deque
 from datetime import UTC, date, datetime
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
@@ -278,7 +279,7 @@ class Discovery:
             assert request.callback is not None
             out = request.callback(answer)
         following: list[Request] = []
-        for value in out or []:
+        for value in outputs(out):
             (following if isinstance(value, Request) else self.items).append(value)
         return following
 
@@ -304,6 +305,17 @@ class Discovery:
 
     def roles(self) -> Counter[str]:
         return Counter(str(request.meta.get(ROLE)) for request in self.requests)
+
+
+def outputs(out: Any) -> list[Any]:
+    """What a callback gave: a list, or everything of a (sync or async) generator."""
+    if hasattr(out, "__aiter__"):
+
+        async def collect() -> list[Any]:
+            return [value async for value in out]
+
+        return asyncio.run(collect())
+    return list(out or [])
 
 
 def item_ids(items: list[Any]) -> set[str]:
@@ -629,6 +641,53 @@ def test_forced_chain_path_walks_previous_from_the_newest(serve, tmp_path):
     assert result.stats["discovery/transitions/start_chain"] == 1
 
 
+class LinkOrderProbe:
+    """In a crawl: the order in which requests reach the downloader and items are scraped,
+    written to ``LINK_ORDER_LOG`` when the spider closes."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.log = crawler.settings["LINK_ORDER_LOG"]
+        self.events: list[tuple[str, str]] = []
+        crawler.signals.connect(self.reached, signal=signals.request_reached_downloader)
+        crawler.signals.connect(self.scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> LinkOrderProbe:
+        return cls(crawler)
+
+    def reached(self, request: Request) -> None:
+        self.events.append(("request", request.url))
+
+    def scraped(self, item: Any) -> None:
+        self.events.append(("item", item["url"]))
+
+    def closed(self) -> None:
+        with open(self.log, "w") as log:
+            json.dump(self.events, log)
+
+
+def test_the_chain_asks_for_the_previous_article_before_building_the_item(serve, tmp_path):
+    """Each link's request goes out before the item of the page that named it is built (its
+    answer comes while the item is built and stored): the previous article's request reaches
+    the downloader before the item is scraped, for every link of the chain."""
+    log = tmp_path / "order.json"
+    extensions = {"newsroom_scraper.report.RunReport": 0, f"{__name__}.LinkOrderProbe": 1}
+    result = run_crawl("europol", serve().origin, tmp_path, "--discovery", "chain",
+                       settings={"EXTENSIONS": json.dumps(extensions), "LINK_ORDER_LOG": log})  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    events = [tuple(event) for event in json.loads(log.read_text())]
+    items = [url for kind, url in events if kind == "item"]
+    assert len(items) == len(mirror.default_articles())
+    # The chain walks from the newest article to the oldest: each item's successor in this
+    # list is the article its page named as previous.
+    for newer, previous in itertools.pairwise(items):
+        assert events.index(("request", previous)) < events.index(("item", newer)), (
+            newer,
+            previous,
+        )
+
+
 def test_chain_walks_previous_links_given_as_plain_strings(serve, tmp_path):
     """``navigation.previous`` as the alias itself (allowed by the site file), in every node."""
     server = serve(plain_previous=True)
@@ -686,6 +745,24 @@ def test_since_until_and_limit(serve, tmp_path):
     assert {i["id"] for i in window.items} == in_window
     newest = run_crawl("europol", origin, tmp_path / "l", "--limit", "3")
     assert [i["id"] for i in newest.items] == [mirror.expected_id(a) for a in articles[:3]]
+
+
+def test_the_chain_stops_at_the_first_article_older_than_since(serve, tmp_path):
+    """The chain reads the node's own date to decide before the item is built: it walks down to
+    the first article older than ``since`` (fetched, not kept) and no further."""
+    articles = mirror.default_articles()
+    days = [datetime.fromtimestamp(a.published, UTC).date().isoformat() for a in articles]
+    assert days == sorted(days, reverse=True), "the chain walks from the newest"
+    since = "2023-06-01"
+    first_older = next(index for index, day in enumerate(days) if day < since)
+    result = run_crawl("europol", serve().origin, tmp_path, "--discovery", "chain",
+                       "--since", since)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert {i["id"] for i in result.items} == {
+        mirror.expected_id(a) for a, day in zip(articles, days, strict=True) if day >= since
+    }
+    assert result.stats["discovery/chain/articles"] == first_older + 1
+    assert result.stats["discovery/transitions/finish_chain"] == 1
 
 
 # -- failures ---------------------------------------------------------------------------------------

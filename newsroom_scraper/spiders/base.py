@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import scrapy
 from scrapy.exceptions import UsageError
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.asyncio import sleep
 from scrapy.utils.misc import load_object
 
 from newsroom_scraper.errors import FETCH_FAILED, HTTP_ERROR, ExtractionError
@@ -54,6 +55,21 @@ LOOPBACK_SETTINGS: dict[str, Any] = {
 #: Arguments a scheduler passes to every spider it starts (Scrapyd: ``-a _job=<job id>``).
 SCHEDULER_ARGUMENTS: tuple[str, ...] = ("_job",)
 _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+async def let_requests_out() -> None:
+    """In an asynchronous callback: give the event loop to Scrapy until the requests yielded so
+    far are on the wire, before the callback goes on with work of its own (building an item).
+
+    A yielded request reaches the scheduler at once, but the downloader takes it on the loop's
+    next turns and the HTTP client writes it when the loop polls its sockets: two turns, the
+    guarantee Scrapy's own ``_process_pending_io`` relies on. Measured on the Europol chain
+    (strace of the loop's ``epoll_wait``): without it the request went out after the item was
+    stored, and every link waited for the mirror's answer; with it, the answer was ready when
+    the loop next looked.
+    """
+    await sleep(0)
+    await sleep(0)
 
 
 class NewsroomSpider(scrapy.Spider):

@@ -35,7 +35,7 @@ from newsroom_scraper.extraction.dates import DateError, parse_moment
 from newsroom_scraper.extraction.htmltext import AttachmentRules
 from newsroom_scraper.extraction.page import NewsPage
 from newsroom_scraper.requests import ROLE, Role
-from newsroom_scraper.spiders.base import NewsroomSpider
+from newsroom_scraper.spiders.base import NewsroomSpider, let_requests_out
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -805,7 +805,7 @@ class EuropolSpider(NewsroomSpider):
 
     # -- articles ---------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[NewsItem | scrapy.Request]:
+    async def parse_article(self, response: Response) -> AsyncIterator[NewsItem | scrapy.Request]:
         """An article page: the item from its embedded node, or the node API as a fallback."""
         if response.meta.get("chain"):
             self.inc_stat("discovery/chain/pages")
@@ -817,7 +817,8 @@ class EuropolSpider(NewsroomSpider):
             self.logger.info("%s: %s; asking the node API", response.url, exc.reason)
             yield self.node_api_request(response, exc.reason)
             return
-        yield from self.item_and_previous(response, page)
+        async for output in self.previous_and_item(response, page):
+            yield output
 
     def article_page(self, response: Response, **hints: Any) -> EuropolPage:
         return cast("EuropolPage", self.page(response, **hints))
@@ -849,7 +850,7 @@ class EuropolSpider(NewsroomSpider):
         if meta.get("chain"):
             self.finish_chain("a link could not be read")
 
-    def parse_node_api(self, response: Response) -> Iterator[NewsItem | scrapy.Request]:
+    async def parse_node_api(self, response: Response) -> AsyncIterator[NewsItem | scrapy.Request]:
         """The node API's answer for a shell without data. It has no site menu: the menu's URLs
         of its terms without one, as the crawl's shells gave them, are passed as a page hint
         (:data:`MENU_URLS`), which ``--keep-pages`` keeps beside the answer."""
@@ -871,31 +872,55 @@ class EuropolSpider(NewsroomSpider):
             return
         if menu_urls:
             page = self.article_page(response.replace(url=article_url), **{MENU_URLS: menu_urls})
-        yield from self.item_and_previous(response, page)
+        async for output in self.previous_and_item(response, page):
+            yield output
 
-    def item_and_previous(
+    async def previous_and_item(
         self, response: Response, page: EuropolPage
-    ) -> Iterator[NewsItem | scrapy.Request]:
-        """The article's item (within the window, unless only its link was wanted), then, for a
-        link of the chain, the previous article."""
+    ) -> AsyncIterator[NewsItem | scrapy.Request]:
+        """For a link of the chain, the previous article first; then the article's item (within
+        the window, unless only its link was wanted).
+
+        The chain is sequential: link N+1 is known only once page N is read. Asked for before
+        the item is built, its request is on the wire while the item is built and stored, and
+        its answer is there when they are done, instead of the crawl waiting for it with nothing
+        to do after every page (BENCHMARKS.md, "Link first"). The ``since`` check reads the
+        node's own date for that (the item's ``published`` comes from the same value).
+        """
+        if response.meta.get("chain"):
+            request = self.next_link(page)
+            if request is not None:
+                yield request
+                await let_requests_out()
         try:
             item: NewsItem | None = page.to_item()
         except ExtractionError as exc:
             self.extraction_failed(page.url, exc)
             item = None
-        within = item is not None and self.in_window(item)
-        if item is not None and within and not response.meta.get("chain_only"):
+        if item is not None and self.in_window(item) and not response.meta.get("chain_only"):
             yield item
-        if not response.meta.get("chain"):
-            return
-        if self.older_than_since(item):
+
+    def next_link(self, page: EuropolPage) -> scrapy.Request | None:
+        """The chain's next link after ``page``; None (and DONE) where the chain ends."""
+        if self.node_older_than_since(page.node):
             self.finish_chain(f"{page.url} is older than since")
-            return
+            return None
         previous = page.previous_url()
         if previous is None:
             self.finish_chain(f"{page.url} has no previous article")
-            return
-        yield from _some(self.follow_chain(previous))
+            return None
+        return self.follow_chain(previous)
+
+    def node_older_than_since(self, node: dict[str, Any]) -> bool:
+        """The article node is older than ``since`` (an unreadable date is not: its item fails
+        with the reason, and the chain goes on)."""
+        if self.params.since is None:
+            return False
+        try:
+            published = parse_moment(node.get("published"), self.timezone, self.date_languages)
+        except DateError:
+            return False
+        return self.params.before_since(published.utc)
 
 
 def _some(request: scrapy.Request | None) -> Iterator[scrapy.Request]:
