@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsroom_scraper.errors import ExtractionError
+from newsroom_scraper.extraction import htmltext
 from newsroom_scraper.extraction.htmltext import (
     _CONTROL_OR_MARK,
     _ONE_PLAIN_PARAGRAPH,
@@ -30,6 +31,7 @@ from newsroom_scraper.extraction.htmltext import (
     squash,
 )
 from newsroom_scraper.report import EXIT_ERRORS
+from tests.helpers import reference_layout_marked
 
 BASE = "https://www.example.org/news/a"
 RULES = AttachmentRules(file_path_prefixes=("/sites/default/files/",))
@@ -371,3 +373,85 @@ def test_short_fragments_are_laid_out_by_the_python_walk_long_ones_by_xslt(monke
     assert words == len(text.split()) == 4 * 60 + 3
     assert html_text(long) == text
     assert transforms == [1, 1]
+
+
+# -- the layout in UTF-8 and the parse from UTF-8 (issue 12, fifth pass) -------------------------
+
+#: Every character ``str.split`` splits on, U+200B, the break marks, and characters whose UTF-8
+#: shares a first byte (or two) with a wide space: U+00A1 and U+0084 (C2), U+1681 (E1 9A),
+#: U+2019, U+200C, U+2030, U+205E (E2 80, E2 81), U+3001 (E3 80), U+E002 (EE 80), non-BMP.
+_LAYOUT_PIECES = [
+    *(chr(c) for c in range(0x110000) if chr(c).isspace()),
+    "\u200b", htmltext._PARAGRAPH_MARK, htmltext._LINE_MARK,
+    "\xa1", "\x84", "\u1681", "\u2019", "\u200c", "\u2030", "\u205e", "\u3001", "\ue002",
+    "\U0001f600", "a", "b", "é", "  ", "word word", "\n  \n",
+]  # fmt: skip
+
+
+def _line_by_line_layout(marked: str) -> tuple[str, int]:
+    """The layout before the UTF-8 one: each line between marks ``" ".join(line.split())``."""
+    text = reference_layout_marked(marked)
+    return text, len(text.split())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_LAYOUT_PIECES), max_size=40))
+def test_the_utf8_layout_is_the_line_by_line_one(pieces: list[str]) -> None:
+    marked = "".join(pieces)
+    assert htmltext._layout_utf8_counted(marked.encode()) == _line_by_line_layout(marked)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=80))
+def test_the_utf8_layout_of_any_text_is_the_line_by_line_one(marked: str) -> None:
+    marked = marked.encode("utf-8", "replace").decode()  # the transform writes UTF-8
+    assert htmltext._layout_utf8_counted(marked.encode()) == _line_by_line_layout(marked)
+
+
+def test_runs_of_spaces_collapse_wherever_they_are():
+    for source in (b"", b" ", b"  ", b"a  b", b"  a   b    ", b"a" + b" " * 1000 + b"b"):
+        assert htmltext._collapse_spaces(source) == re.sub(rb" +", b" ", source)
+
+
+def _tree(root: lxml.etree._Element) -> bytes:
+    tree: bytes = lxml.etree.tostring(root, method="xml", encoding="utf-8")
+    return tree
+
+
+#: Fragments as bodies hold them: ASCII, Latin-1, two-byte and non-BMP text, references,
+#: a declared charset, a BOM, full documents, broken markup.
+_SOURCE_PIECES = [
+    "<p>", "</p>", "<div class='x'>", "</div>", "<br>", "<a href='/a b'>", "</a>", "<b>", "</b>",
+    "<!-- c -->", "<meta charset='iso-8859-1'>", "<meta http-equiv='Content-Type' "
+    "content='text/html; charset=windows-1252'>", "<html>", "<!DOCTYPE html>", "<body id='b'>",
+    "<script>x<y</script>", "\ufeff", "&nbsp;", "&#8217;", "&#128;", "&#xE002;", "&eacute;",
+    "text", " ", "\n", "\r\n", "\t", "é", "\xa0", "\u2019", "•", "\U0001f600", "<", "&", ">",
+    "<p style='a'>", "<table><tr><td>", "<",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_SOURCE_PIECES), max_size=20))
+def test_the_parse_from_utf8_gives_the_tree_of_the_parse_from_str(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    utf8 = htmltext._utf8_unless_control_or_mark(html)
+    assert utf8 is not None
+    assert _tree(htmltext._parse_clean(html, utf8)) == _tree(htmltext._parse_clean(html))
+
+
+def test_the_real_bodies_parse_from_utf8_to_the_same_tree():
+    from newsroom_scraper.spiders.europol import find_server_data, node_of
+    from tests.helpers import SHARED
+
+    sources = [
+        node_of(find_server_data(page.read_text(encoding="utf-8")))["body"]
+        for page in sorted((SHARED / "sites" / "europol-real").glob("*.html"))
+    ]
+    sources += [p.read_text("utf-8") for p in sorted((SHARED / "sites").glob("europarl-*/*.html"))]
+    if not sources:
+        pytest.skip(f"no real pages under {SHARED / 'sites'}")
+    for html in sources:
+        utf8 = htmltext._utf8_unless_control_or_mark(html)
+        assert utf8 is not None
+        assert _tree(htmltext._parse_clean(html, utf8)) == _tree(htmltext._parse_clean(html))
+        assert _parse_marked(html)[0] is not None
