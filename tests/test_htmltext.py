@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -455,3 +456,74 @@ def test_the_real_bodies_parse_from_utf8_to_the_same_tree():
         assert utf8 is not None
         assert _tree(htmltext._parse_clean(html, utf8)) == _tree(htmltext._parse_clean(html))
         assert _parse_marked(html)[0] is not None
+
+
+def _reference_clean(root: lxml.etree._Element, base_url: str) -> None:
+    """``htmltext._clean`` before issue 12's fifth pass: one walk in Python over every node."""
+    for element in list(root.iter()):
+        if element is root:
+            continue
+        tag = element.tag
+        if tag.__class__ is not str or tag in htmltext._DROPPED_TAGS:
+            htmltext._drop_tree(element)
+            continue
+        names = element.keys()
+        if not names:
+            continue
+        attributes = element.attrib
+        for name in names:
+            lowered = name.lower()
+            if lowered.startswith("on") or lowered in htmltext._DROPPED_ATTRIBUTES:
+                del attributes[name]
+            elif lowered in htmltext._URL_ATTRIBUTES:
+                value = attributes[name].strip()
+                if htmltext._is_script_url(value):
+                    del attributes[name]
+                elif base_url:
+                    try:
+                        attributes[name] = htmltext.clean_url(urljoin(base_url, value))
+                    except ValueError:
+                        attributes[name] = value
+
+
+_CLEAN_PIECES = [
+    "<p style='a'>", "<P STYLE='b' Class=c>", "<div onclick='x()' OnMouseOver=y id=d>", "</div>",
+    "</p>", "<a href='/x'>", "<a HREF=' javascript:alert(1) '>", "<a href='https://e.org/a?b#c'>",
+    "</a>", "<img src=i.png data-src='//cdn.org/i' srcdoc=s formaction=f>", "<iframe src=v>",
+    "<video poster='p.jpg'>", "<script>s</script>", "<style>t</style>", "<noscript>n</noscript>",
+    "<template>u</template>", "<link rel=x>", "<meta name=m>", "<object data=o>", "</object>",
+    "<!-- c -->", "<?pi x?>", "<svg:script>q</svg:script>", "<b>", "</b>", "text", " tail ", "\n",
+    "<script><!-- x --></script>", "<a href='http://[::1'>", "<br/onload=z>", "<br>",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CLEAN_PIECES), max_size=16),
+    st.sampled_from(["", BASE, "http://other.org/a/b/"]),
+)
+def test_the_clean_up_is_the_one_walk_it_replaced(pieces: list[str], base_url: str) -> None:
+    html = "".join(pieces)
+    expected = htmltext._parse(html)
+    _reference_clean(expected, base_url)
+    cleaned = htmltext._parse(html)
+    htmltext._clean(cleaned, base_url)
+    assert _tree(cleaned) == _tree(expected)
+
+
+_URL_CHARACTERS = [*"aZ09-._~:@!$&'()*+,=%/?#;[] \\\t", "http://", "https://", "HTTPS://", "é"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_URL_CHARACTERS), max_size=14),
+    st.sampled_from(["https://", "http://", "", "//"]),
+    st.sampled_from([BASE, "http://example.org/a/", "ftp://f.org/", "https://h.org"]),
+)
+def test_a_plain_absolute_url_is_what_urljoin_gives(parts: list[str], start: str, base: str):
+    value = start + "".join(parts)
+    try:
+        expected = htmltext.clean_url(urljoin(base, value))
+    except ValueError:
+        expected = value
+    assert htmltext._absolute(base, value) == expected
