@@ -527,3 +527,53 @@ def test_a_plain_absolute_url_is_what_urljoin_gives(parts: list[str], start: str
     except ValueError:
         expected = value
     assert htmltext._absolute(base, value) == expected
+
+
+def _reference_kind_of(rules: AttachmentRules, url: str, text: str = "") -> str | None:
+    """``AttachmentRules.kind_of`` before issue 12's fifth pass."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"}:
+        return None
+    host = parts.hostname or ""
+    suffix = htmltext._suffix(parts.path).lower()
+    if any(host == video or host.endswith("." + video) for video in rules.video_hosts):
+        return "video"
+    if suffix in htmltext.VIDEO_EXTENSIONS:
+        return "video"
+    if suffix in htmltext.IMAGE_EXTENSIONS:
+        return "image"
+    if suffix in htmltext.DOCUMENT_EXTENSIONS:
+        return "document"
+    if any(parts.path.startswith(prefix) for prefix in rules.file_path_prefixes):
+        return "document"
+    if text and htmltext._VIDEO_WORDS.search(text) and "video" in text.lower():
+        return "video"
+    return None
+
+
+_KIND_PIECES = [
+    "https://", "http://", "ftp://", "youtube.com", "www.youtube.com", "xyoutube.com", "vimeo.com",
+    ".", "/", "/sites/default/files/", "/files", "a.pdf", "b.MP4", "c.png", "d", "?x=1", "#f",
+    "YouTube.com", "user@", ":8080", "[::1]",
+]  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_KIND_PIECES), max_size=8),
+    st.sampled_from(["", "watch the video", "Video", "videos", "a"]),
+    st.sampled_from([RULES, AttachmentRules(), AttachmentRules((), ()), AttachmentRules(("/",))]),
+)
+def test_kind_of_is_what_it_was(parts: list[str], text: str, rules: AttachmentRules) -> None:
+    url = "".join(parts)
+    try:
+        expected: str | type[Exception] | None = _reference_kind_of(rules, url, text)
+    except ValueError:
+        expected = ValueError
+    try:
+        got: str | type[Exception] | None = rules.kind_of(url, text)
+    except ValueError:
+        got = ValueError
+    assert got == expected

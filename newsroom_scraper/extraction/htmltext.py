@@ -73,6 +73,11 @@ class AttachmentRules:
     file_path_prefixes: tuple[str, ...] = ()
     video_hosts: tuple[str, ...] = VIDEO_HOSTS
 
+    @cached_property
+    def _video_host_suffixes(self) -> tuple[str, ...]:
+        """``.youtube.com``, ...: a host under one of :attr:`video_hosts` ends with one."""
+        return tuple("." + host for host in self.video_hosts)
+
     def kind_of(self, url: str, text: str = "") -> str | None:
         """``document``, ``video``, ``image`` or ``None`` for an ordinary link."""
         parts = urlsplit(url)
@@ -80,7 +85,7 @@ class AttachmentRules:
             return None
         host = parts.hostname or ""
         suffix = _suffix(parts.path).lower()
-        if any(_on_host(host, video) for video in self.video_hosts):
+        if host in self.video_hosts or host.endswith(self._video_host_suffixes):
             return "video"
         if suffix in VIDEO_EXTENSIONS:
             return "video"
@@ -88,7 +93,7 @@ class AttachmentRules:
             return "image"
         if suffix in DOCUMENT_EXTENSIONS:
             return "document"
-        if any(parts.path.startswith(prefix) for prefix in self.file_path_prefixes):
+        if parts.path.startswith(self.file_path_prefixes):
             return "document"
         if text and _VIDEO_WORDS.search(text) and "video" in text.lower():
             return "video"
@@ -102,10 +107,6 @@ def _suffix(path: str) -> str:
         return PurePosixPath(path).suffix
     dot = name.rfind(".")
     return name[dot:] if 0 < dot < len(name) - 1 else ""
-
-
-def _on_host(host: str, domain: str) -> bool:
-    return host == domain or host.endswith("." + domain)
 
 
 #: Below this many characters of source a fragment's text is laid out by the Python walk, not
@@ -123,6 +124,15 @@ class HtmlFragment:
         self.base_url = base_url
         self.root, self._python_walk = _parse_for_text(html)
         _clean(self.root, base_url)
+        #: ``rules.kind_of(url, text)`` of each anchor, asked by both :meth:`links` and
+        #: :meth:`attachments` (35 K instructions a call: ``urlsplit`` and its host).
+        self._kinds: dict[tuple[AttachmentRules, str, str], str | None] = {}
+
+    def _kind(self, rules: AttachmentRules, url: str, text: str) -> str | None:
+        key = (rules, url, text)
+        if key not in self._kinds:
+            self._kinds[key] = rules.kind_of(url, text)
+        return self._kinds[key]
 
     def html(self) -> str:
         """The cleaned HTML of the fragment (without the wrapper element)."""
@@ -172,7 +182,7 @@ class HtmlFragment:
         links: dict[str, dict[str, str]] = {}
         previous_url = None
         for url, text in self._anchors():
-            if not _is_followable(url, self.base_url) or rules.kind_of(url, text):
+            if not _is_followable(url, self.base_url) or self._kind(rules, url, text):
                 previous_url = None
                 continue
             if url in links:
@@ -197,7 +207,7 @@ class HtmlFragment:
             if tag == "a":
                 url = (element.get("href") or "").strip()
                 text = next(anchor_texts)[1]
-                add(rules.kind_of(url, text), text, url)
+                add(self._kind(rules, url, text), text, url)
             elif tag in {"iframe", "video", "source", "embed"}:
                 url = (element.get("src") or "").strip()
                 title = element.get("title") or element.get("aria-label")
