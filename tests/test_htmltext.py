@@ -577,3 +577,27 @@ def test_kind_of_is_what_it_was(parts: list[str], text: str, rules: AttachmentRu
     except ValueError:
         got = ValueError
     assert got == expected
+
+
+def _reference_marks(html: str) -> bool:
+    """Whether ``_parse_marked`` found a possible break mark, as before issue 12's fifth pass."""
+    marks = False
+    if _CONTROL_OR_MARK.search(html):
+        html = htmltext._CONTROL_CHARACTERS.sub("", html)
+        marks = "\ue000" in html or "\ue001" in html
+    if not marks and "&#" in html:
+        marks = bool(htmltext._MARKS.search(html))
+    return marks
+
+
+_MARK_PIECES = [
+    "&#57344;", "&#57345;", "&#57346;", "&#x0E000;", "&#XE001;", "&#xe001", "&#0057345;", "&#",
+    "&amp;", "&", "#", "\ue000", "\ue001", "\ue002", "\x01", "\ud800", "é", "\u2019", "<p>", "a",
+]  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_MARK_PIECES), max_size=10))
+def test_the_marks_found_are_those_of_the_str_scan(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    assert _parse_marked(html)[1] is _reference_marks(html)

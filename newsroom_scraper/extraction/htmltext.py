@@ -293,7 +293,9 @@ def _parse_marked(html: str) -> tuple[lxml.etree._Element, bool]:
         if not marks and "&#" in html:
             marks = bool(_MARKS.search(html))
         return _parse_clean(html), marks
-    marks = "&#" in html and bool(_MARKS.search(html))
+    # No mark character in the source: only a reference to one could give one, and its
+    # pattern is ASCII, so the UTF-8 (a byte a character of it) answers as the ``str`` would.
+    marks = b"&#" in utf8 and _MARK_REFERENCES.search(utf8) is not None
     return _parse_clean(html, utf8), marks
 
 
@@ -510,6 +512,7 @@ def _walk(element: lxml.etree._Element, hides: Hides, *, layout: bool) -> list[_
 _PARAGRAPH_MARK = "\ue000"
 _LINE_MARK = "\ue001"
 _MARKS = re.compile(r"[\ue000\ue001]|&#(?:0*5734[45]|[xX]0*[eE]00[01])")
+_MARK_REFERENCES = re.compile(rb"&#(?:0*5734[45]|[xX]0*[eE]00[01])")
 _CONTROL_OR_MARK = re.compile(_CONTROL_CHARACTERS.pattern[:-1] + "\ue000\ue001]")
 #: The bytes of :data:`_CONTROL_CHARACTERS`' code points below U+0080, as ints (``memchr``).
 _CONTROL_BYTES = (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)
