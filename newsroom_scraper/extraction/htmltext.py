@@ -618,10 +618,11 @@ def _layout_utf8_counted(marked: bytes) -> tuple[str, int]:
 
     Each line between two marks is ``" ".join(line.split())`` (U+200B a space too), and empty
     lines only carry their breaks. What that costs in ``str`` is a string object a word (the
-    split and join of a real Europol body's 4,000 words were a fifth of its page), so the white
-    space is worked on in the UTF-8 bytes, where whole-buffer ``replace`` and ``find`` calls do
-    it: every white space character becomes spaces (each is one complete UTF-8 sequence, and
-    no other character's bytes hold one), then each run of spaces one space
+    split and join of a real Europol body's 4,000 words were a sixth of its page's
+    instructions), so the white space is worked on in the UTF-8 bytes, where whole-buffer
+    ``replace``, ``find`` and literal-prefixed ``re`` scans do it: every white space character
+    becomes a space (each is one complete UTF-8 sequence, and no other character's bytes hold
+    one), then each run of spaces one space
     (:func:`_collapse_spaces`), then each line is stripped. The text is its lines' words joined
     by single spaces and line breaks, so it holds ``spaces + lines`` words.
     ``tests/test_htmltext.py`` checks it against the line-by-line layout it replaced."""
