@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsroom_scraper.errors import ExtractionError
+from newsroom_scraper.extraction import htmltext
 from newsroom_scraper.extraction.htmltext import (
     _CONTROL_OR_MARK,
     _ONE_PLAIN_PARAGRAPH,
@@ -30,6 +32,7 @@ from newsroom_scraper.extraction.htmltext import (
     squash,
 )
 from newsroom_scraper.report import EXIT_ERRORS
+from tests.helpers import reference_layout_marked
 
 BASE = "https://www.example.org/news/a"
 RULES = AttachmentRules(file_path_prefixes=("/sites/default/files/",))
@@ -371,3 +374,230 @@ def test_short_fragments_are_laid_out_by_the_python_walk_long_ones_by_xslt(monke
     assert words == len(text.split()) == 4 * 60 + 3
     assert html_text(long) == text
     assert transforms == [1, 1]
+
+
+# -- the layout in UTF-8 and the parse from UTF-8 (issue 12, fifth pass) -------------------------
+
+#: Every character ``str.split`` splits on, U+200B, the break marks, and characters whose UTF-8
+#: shares a first byte (or two) with a wide space: U+00A1 and U+0084 (C2), U+1681 (E1 9A),
+#: U+2019, U+200C, U+2030, U+205E (E2 80, E2 81), U+3001 (E3 80), U+E002 (EE 80), non-BMP.
+_LAYOUT_PIECES = [
+    *(chr(c) for c in range(0x110000) if chr(c).isspace()),
+    "\u200b", htmltext._PARAGRAPH_MARK, htmltext._LINE_MARK,
+    "\xa1", "\x84", "\u1681", "\u2019", "\u200c", "\u2030", "\u205e", "\u3001", "\ue002",
+    "\U0001f600", "a", "b", "é", "  ", "word word", "\n  \n",
+]  # fmt: skip
+
+
+def _line_by_line_layout(marked: str) -> tuple[str, int]:
+    """The layout before the UTF-8 one: each line between marks ``" ".join(line.split())``."""
+    text = reference_layout_marked(marked)
+    return text, len(text.split())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_LAYOUT_PIECES), max_size=40))
+def test_the_utf8_layout_is_the_line_by_line_one(pieces: list[str]) -> None:
+    marked = "".join(pieces)
+    assert htmltext._layout_utf8_counted(marked.encode()) == _line_by_line_layout(marked)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=80))
+def test_the_utf8_layout_of_any_text_is_the_line_by_line_one(marked: str) -> None:
+    marked = marked.encode("utf-8", "replace").decode()  # the transform writes UTF-8
+    assert htmltext._layout_utf8_counted(marked.encode()) == _line_by_line_layout(marked)
+
+
+def test_runs_of_spaces_collapse_wherever_they_are():
+    for source in (b"", b" ", b"  ", b"a  b", b"  a   b    ", b"a" + b" " * 1000 + b"b"):
+        assert htmltext._collapse_spaces(source) == re.sub(rb" +", b" ", source)
+
+
+def _tree(root: lxml.etree._Element) -> bytes:
+    tree: bytes = lxml.etree.tostring(root, method="xml", encoding="utf-8")
+    return tree
+
+
+#: Fragments as bodies hold them: ASCII, Latin-1, two-byte and non-BMP text, references,
+#: a declared charset, a BOM, full documents, broken markup.
+_SOURCE_PIECES = [
+    "<p>", "</p>", "<div class='x'>", "</div>", "<br>", "<a href='/a b'>", "</a>", "<b>", "</b>",
+    "<!-- c -->", "<meta charset='iso-8859-1'>", "<meta http-equiv='Content-Type' "
+    "content='text/html; charset=windows-1252'>", "<html>", "<!DOCTYPE html>", "<body id='b'>",
+    "<script>x<y</script>", "\ufeff", "&nbsp;", "&#8217;", "&#128;", "&#xE002;", "&eacute;",
+    "text", " ", "\n", "\r\n", "\t", "é", "\xa0", "\u2019", "•", "\U0001f600", "<", "&", ">",
+    "<p style='a'>", "<table><tr><td>", "<",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_SOURCE_PIECES), max_size=20))
+def test_the_parse_from_utf8_gives_the_tree_of_the_parse_from_str(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    utf8 = htmltext._utf8_unless_control_or_mark(html)
+    assert utf8 is not None
+    assert _tree(htmltext._parse_clean(html, utf8)) == _tree(htmltext._parse_clean(html))
+
+
+def test_the_real_bodies_parse_from_utf8_to_the_same_tree():
+    from newsroom_scraper.spiders.europol import find_server_data, node_of
+    from tests.helpers import SHARED
+
+    sources = [
+        node_of(find_server_data(page.read_text(encoding="utf-8")))["body"]
+        for page in sorted((SHARED / "sites" / "europol-real").glob("*.html"))
+    ]
+    sources += [p.read_text("utf-8") for p in sorted((SHARED / "sites").glob("europarl-*/*.html"))]
+    if not sources:
+        pytest.skip(f"no real pages under {SHARED / 'sites'}")
+    for html in sources:
+        utf8 = htmltext._utf8_unless_control_or_mark(html)
+        assert utf8 is not None
+        assert _tree(htmltext._parse_clean(html, utf8)) == _tree(htmltext._parse_clean(html))
+        assert _parse_marked(html)[0] is not None
+
+
+def _reference_clean(root: lxml.etree._Element, base_url: str) -> None:
+    """``htmltext._clean`` before issue 12's fifth pass: one walk in Python over every node."""
+    for element in list(root.iter()):
+        if element is root:
+            continue
+        tag = element.tag
+        if tag.__class__ is not str or tag in htmltext._DROPPED_TAGS:
+            htmltext._drop_tree(element)
+            continue
+        names = element.keys()
+        if not names:
+            continue
+        attributes = element.attrib
+        for name in names:
+            lowered = name.lower()
+            if lowered.startswith("on") or lowered in htmltext._DROPPED_ATTRIBUTES:
+                del attributes[name]
+            elif lowered in htmltext._URL_ATTRIBUTES:
+                value = attributes[name].strip()
+                if htmltext._is_script_url(value):
+                    del attributes[name]
+                elif base_url:
+                    try:
+                        attributes[name] = htmltext.clean_url(urljoin(base_url, value))
+                    except ValueError:
+                        attributes[name] = value
+
+
+_CLEAN_PIECES = [
+    "<p style='a'>", "<P STYLE='b' Class=c>", "<div onclick='x()' OnMouseOver=y id=d>", "</div>",
+    "</p>", "<a href='/x'>", "<a HREF=' javascript:alert(1) '>", "<a href='https://e.org/a?b#c'>",
+    "</a>", "<img src=i.png data-src='//cdn.org/i' srcdoc=s formaction=f>", "<iframe src=v>",
+    "<video poster='p.jpg'>", "<script>s</script>", "<style>t</style>", "<noscript>n</noscript>",
+    "<template>u</template>", "<link rel=x>", "<meta name=m>", "<object data=o>", "</object>",
+    "<!-- c -->", "<?pi x?>", "<svg:script>q</svg:script>", "<b>", "</b>", "text", " tail ", "\n",
+    "<script><!-- x --></script>", "<a href='http://[::1'>", "<br/onload=z>", "<br>",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CLEAN_PIECES), max_size=16),
+    st.sampled_from(["", BASE, "http://other.org/a/b/"]),
+)
+def test_the_clean_up_is_the_one_walk_it_replaced(pieces: list[str], base_url: str) -> None:
+    html = "".join(pieces)
+    expected = htmltext._parse(html)
+    _reference_clean(expected, base_url)
+    cleaned = htmltext._parse(html)
+    htmltext._clean(cleaned, base_url)
+    assert _tree(cleaned) == _tree(expected)
+
+
+_URL_CHARACTERS = [*"aZ09-._~:@!$&'()*+,=%/?#;[] \\\t", "http://", "https://", "HTTPS://", "é"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_URL_CHARACTERS), max_size=14),
+    st.sampled_from(["https://", "http://", "", "//"]),
+    st.sampled_from([BASE, "http://example.org/a/", "ftp://f.org/", "https://h.org"]),
+)
+def test_a_plain_absolute_url_is_what_urljoin_gives(parts: list[str], start: str, base: str):
+    value = start + "".join(parts)
+    try:
+        expected = htmltext.clean_url(urljoin(base, value))
+    except ValueError:
+        expected = value
+    assert htmltext._absolute(base, value) == expected
+
+
+def _reference_kind_of(rules: AttachmentRules, url: str, text: str = "") -> str | None:
+    """``AttachmentRules.kind_of`` before issue 12's fifth pass."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"}:
+        return None
+    host = parts.hostname or ""
+    suffix = htmltext._suffix(parts.path).lower()
+    if any(host == video or host.endswith("." + video) for video in rules.video_hosts):
+        return "video"
+    if suffix in htmltext.VIDEO_EXTENSIONS:
+        return "video"
+    if suffix in htmltext.IMAGE_EXTENSIONS:
+        return "image"
+    if suffix in htmltext.DOCUMENT_EXTENSIONS:
+        return "document"
+    if any(parts.path.startswith(prefix) for prefix in rules.file_path_prefixes):
+        return "document"
+    if text and htmltext._VIDEO_WORDS.search(text) and "video" in text.lower():
+        return "video"
+    return None
+
+
+_KIND_PIECES = [
+    "https://", "http://", "ftp://", "youtube.com", "www.youtube.com", "xyoutube.com", "vimeo.com",
+    ".", "/", "/sites/default/files/", "/files", "a.pdf", "b.MP4", "c.png", "d", "?x=1", "#f",
+    "YouTube.com", "user@", ":8080", "[::1]",
+]  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_KIND_PIECES), max_size=8),
+    st.sampled_from(["", "watch the video", "Video", "videos", "a"]),
+    st.sampled_from([RULES, AttachmentRules(), AttachmentRules((), ()), AttachmentRules(("/",))]),
+)
+def test_kind_of_is_what_it_was(parts: list[str], text: str, rules: AttachmentRules) -> None:
+    url = "".join(parts)
+    try:
+        expected: str | type[Exception] | None = _reference_kind_of(rules, url, text)
+    except ValueError:
+        expected = ValueError
+    try:
+        got: str | type[Exception] | None = rules.kind_of(url, text)
+    except ValueError:
+        got = ValueError
+    assert got == expected
+
+
+def _reference_marks(html: str) -> bool:
+    """Whether ``_parse_marked`` found a possible break mark, as before issue 12's fifth pass."""
+    marks = False
+    if _CONTROL_OR_MARK.search(html):
+        html = htmltext._CONTROL_CHARACTERS.sub("", html)
+        marks = "\ue000" in html or "\ue001" in html
+    if not marks and "&#" in html:
+        marks = bool(htmltext._MARKS.search(html))
+    return marks
+
+
+_MARK_PIECES = [
+    "&#57344;", "&#57345;", "&#57346;", "&#x0E000;", "&#XE001;", "&#xe001", "&#0057345;", "&#",
+    "&amp;", "&", "#", "\ue000", "\ue001", "\ue002", "\x01", "\ud800", "é", "\u2019", "<p>", "a",
+]  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_MARK_PIECES), max_size=10))
+def test_the_marks_found_are_those_of_the_str_scan(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    assert _parse_marked(html)[1] is _reference_marks(html)

@@ -73,6 +73,11 @@ class AttachmentRules:
     file_path_prefixes: tuple[str, ...] = ()
     video_hosts: tuple[str, ...] = VIDEO_HOSTS
 
+    @cached_property
+    def _video_host_suffixes(self) -> tuple[str, ...]:
+        """``.youtube.com``, ...: a host under one of :attr:`video_hosts` ends with one."""
+        return tuple("." + host for host in self.video_hosts)
+
     def kind_of(self, url: str, text: str = "") -> str | None:
         """``document``, ``video``, ``image`` or ``None`` for an ordinary link."""
         parts = urlsplit(url)
@@ -80,7 +85,7 @@ class AttachmentRules:
             return None
         host = parts.hostname or ""
         suffix = _suffix(parts.path).lower()
-        if any(_on_host(host, video) for video in self.video_hosts):
+        if host in self.video_hosts or host.endswith(self._video_host_suffixes):
             return "video"
         if suffix in VIDEO_EXTENSIONS:
             return "video"
@@ -88,7 +93,7 @@ class AttachmentRules:
             return "image"
         if suffix in DOCUMENT_EXTENSIONS:
             return "document"
-        if any(parts.path.startswith(prefix) for prefix in self.file_path_prefixes):
+        if parts.path.startswith(self.file_path_prefixes):
             return "document"
         if text and _VIDEO_WORDS.search(text) and "video" in text.lower():
             return "video"
@@ -102,10 +107,6 @@ def _suffix(path: str) -> str:
         return PurePosixPath(path).suffix
     dot = name.rfind(".")
     return name[dot:] if 0 < dot < len(name) - 1 else ""
-
-
-def _on_host(host: str, domain: str) -> bool:
-    return host == domain or host.endswith("." + domain)
 
 
 #: Below this many characters of source a fragment's text is laid out by the Python walk, not
@@ -123,6 +124,15 @@ class HtmlFragment:
         self.base_url = base_url
         self.root, self._python_walk = _parse_for_text(html)
         _clean(self.root, base_url)
+        #: ``rules.kind_of(url, text)`` of each anchor, asked by both :meth:`links` and
+        #: :meth:`attachments` (35 K instructions a call: ``urlsplit`` and its host).
+        self._kinds: dict[tuple[AttachmentRules, str, str], str | None] = {}
+
+    def _kind(self, rules: AttachmentRules, url: str, text: str) -> str | None:
+        key = (rules, url, text)
+        if key not in self._kinds:
+            self._kinds[key] = rules.kind_of(url, text)
+        return self._kinds[key]
 
     def html(self) -> str:
         """The cleaned HTML of the fragment (without the wrapper element)."""
@@ -150,7 +160,7 @@ class HtmlFragment:
         if self._python_walk:
             text = _text(self.root, True)
             return text, len(text.split())
-        return _layout_marked_counted(str(_text_transform()(self.root)))
+        return _layout_utf8_counted(bytes(_text_transform()(self.root)))
 
     @cached_property
     def _anchor_texts(self) -> list[tuple[lxml.etree._Element, str]]:
@@ -172,7 +182,7 @@ class HtmlFragment:
         links: dict[str, dict[str, str]] = {}
         previous_url = None
         for url, text in self._anchors():
-            if not _is_followable(url, self.base_url) or rules.kind_of(url, text):
+            if not _is_followable(url, self.base_url) or self._kind(rules, url, text):
                 previous_url = None
                 continue
             if url in links:
@@ -197,7 +207,7 @@ class HtmlFragment:
             if tag == "a":
                 url = (element.get("href") or "").strip()
                 text = next(anchor_texts)[1]
-                add(rules.kind_of(url, text), text, url)
+                add(self._kind(rules, url, text), text, url)
             elif tag in {"iframe", "video", "source", "embed"}:
                 url = (element.get("src") or "").strip()
                 title = element.get("title") or element.get("aria-label")
@@ -239,6 +249,7 @@ def element_text(element: lxml.etree._Element) -> str:
 
 
 _PARSERS = threading.local()
+_OPEN_BODY, _CLOSE_BODY = b"<html><body>", b"</body></html>"
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
 
 
@@ -253,6 +264,14 @@ def _html_parser() -> lxml.etree.HTMLParser:
     return parser
 
 
+def _utf8_html_parser() -> lxml.etree.HTMLParser:
+    """:func:`_html_parser` for UTF-8 bytes (the source's own UTF-8, see :func:`_parse_marked`)."""
+    parser: lxml.etree.HTMLParser | None = getattr(_PARSERS, "utf8", None)
+    if parser is None:
+        parser = _PARSERS.utf8 = lxml.etree.HTMLParser(huge_tree=True, encoding="utf-8")
+    return parser
+
+
 def _parse(html: str) -> lxml.etree._Element:
     """The fragment's nodes in a ``<div>`` wrapper, as ``lxml.html.fragments_fromstring``
     reads them; :class:`ExtractionError` when the parser had to stop before the end (nesting
@@ -262,15 +281,22 @@ def _parse(html: str) -> lxml.etree._Element:
 
 def _parse_marked(html: str) -> tuple[lxml.etree._Element, bool]:
     """:func:`_parse`, and whether the source could put a break mark of :data:`_TEXT_XSLT`
-    into the text (one scan of the source for both)."""
-    if _has_control_or_mark(html):
+    into the text (one scan of the source for both).
+
+    A source without control characters, lone surrogates and marks (most) is parsed from the
+    UTF-8 its scan made: lxml hands a ``str`` with a character past U+00FF to libxml2 as
+    UTF-16, which libxml2 converts to UTF-8 again (a tenth of a real Europol body's parse)."""
+    utf8 = _utf8_unless_control_or_mark(html)
+    if utf8 is None:
         html = _CONTROL_CHARACTERS.sub("", html)  # never content (lxml keeps them as text)
         marks = "\ue000" in html or "\ue001" in html
-    else:
-        marks = False
-    if not marks and "&#" in html:
-        marks = bool(_MARKS.search(html))
-    return _parse_clean(html), marks
+        if not marks and "&#" in html:
+            marks = bool(_MARKS.search(html))
+        return _parse_clean(html), marks
+    # No mark character in the source: only a reference to one could give one, and its
+    # pattern is ASCII, so the UTF-8 (a byte a character of it) answers as the ``str`` would.
+    marks = b"&#" in utf8 and _MARK_REFERENCES.search(utf8) is not None
+    return _parse_clean(html, utf8), marks
 
 
 def _parse_for_text(html: str) -> tuple[lxml.etree._Element, bool]:
@@ -280,15 +306,20 @@ def _parse_for_text(html: str) -> tuple[lxml.etree._Element, bool]:
     return root, source_has_marks or len(html) < SMALL_FRAGMENT
 
 
-def _parse_clean(html: str) -> lxml.etree._Element:
+def _parse_clean(html: str, utf8: bytes | None = None) -> lxml.etree._Element:
+    """The fragment ``html`` parsed (from ``utf8``, its UTF-8, when given) into a wrapper."""
     wrapper = lxml.etree.Element("div")
     if not html or not html.strip():
         return wrapper
-    if not _FULL_HTML.match(html):
-        html = f"<html><body>{html}</body></html>"
-    parser = _html_parser()
+    source: str | bytes
+    if utf8 is None:
+        parser = _html_parser()
+        source = html if _FULL_HTML.match(html) else f"<html><body>{html}</body></html>"
+    else:
+        parser = _utf8_html_parser()
+        source = utf8 if _FULL_HTML.match(html) else b"".join((_OPEN_BODY, utf8, _CLOSE_BODY))
     try:
-        document = lxml.etree.fromstring(html, parser)
+        document = lxml.etree.fromstring(source, parser)
     except (lxml.etree.ParserError, ValueError):
         return wrapper
     if document is None:
@@ -328,17 +359,29 @@ def _drop_tree(element: lxml.etree._Element) -> None:
     parent.remove(element)
 
 
+#: What :func:`_clean` drops with its content: the tags of :data:`_DROPPED_TAGS`, comments,
+#: processing instructions and entities (every node whose tag is not a ``str``).
+_DROPPED_NODES = (
+    *sorted(_DROPPED_TAGS),
+    lxml.etree.Comment,
+    lxml.etree.ProcessingInstruction,
+    lxml.etree.Entity,
+)
+
+
 def _clean(root: lxml.etree._Element, base_url: str) -> None:
     """Drop scripts, styles and comments, event attributes and ``javascript:`` URLs; make URLs
-    absolute (one pass; lxml's ``make_links_absolute`` also walks CSS, which bodies never need).
-    """
-    for element in list(root.iter()):
-        if element is root:
-            continue
-        tag = element.tag
-        if tag.__class__ is not str or tag in _DROPPED_TAGS:
-            _drop_tree(element)
-            continue
+    absolute (lxml's ``make_links_absolute`` also walks CSS, which bodies never need).
+
+    The nodes to drop are found by lxml's tag matcher in C (a proxy only for each of them),
+    and the dropped attributes that need no look at their value (``style`` on every paragraph
+    of a real Europol body) go in one ``strip_attributes`` walk in C; the walk in Python then
+    reads each remaining element's attribute names (names in other cases included)."""
+    for node in list(root.iter(*_DROPPED_NODES)):
+        if node is not root:
+            _drop_tree(node)
+    lxml.etree.strip_attributes(root, *_DROPPED_ATTRIBUTES)
+    for element in root.iter(lxml.etree.Element):
         names = element.keys()
         if not names:  # most elements of a body
             continue
@@ -355,7 +398,18 @@ def _clean(root: lxml.etree._Element, base_url: str) -> None:
                     attributes[name] = _absolute(base_url, value)
 
 
+#: An absolute ``http(s)`` URL with a host, in characters ``urlsplit`` keeps as they are, with
+#: no query, fragment or parameters: ``urljoin`` gives it back unchanged whatever the base
+#: (another scheme: as it is; the same one: split and joined again, the same string), and
+#: ``clean_url`` too. ``urljoin``'s Python is 50 K instructions a link (tested against it).
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9\-._~:@!$&'()*+,=%]+(?:/[A-Za-z0-9\-._~/:@!$&'()*+,=%]*)?"
+)
+
+
 def _absolute(base_url: str, value: str) -> str:
+    if _PLAIN_ABSOLUTE.fullmatch(value):
+        return value
     try:
         return clean_url(urljoin(base_url, value))
     except ValueError:  # e.g. an invalid IPv6 host: keep what the page says
@@ -458,13 +512,20 @@ def _walk(element: lxml.etree._Element, hides: Hides, *, layout: bool) -> list[_
 _PARAGRAPH_MARK = "\ue000"
 _LINE_MARK = "\ue001"
 _MARKS = re.compile(r"[\ue000\ue001]|&#(?:0*5734[45]|[xX]0*[eE]00[01])")
+_MARK_REFERENCES = re.compile(rb"&#(?:0*5734[45]|[xX]0*[eE]00[01])")
 _CONTROL_OR_MARK = re.compile(_CONTROL_CHARACTERS.pattern[:-1] + "\ue000\ue001]")
 #: The bytes of :data:`_CONTROL_CHARACTERS`' code points below U+0080, as ints (``memchr``).
 _CONTROL_BYTES = (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)
 
 
 def _has_control_or_mark(html: str) -> bool:
-    """``_CONTROL_OR_MARK.search(html) is not None``, in a third of the time on a real body
+    """``_CONTROL_OR_MARK.search(html) is not None`` (see :func:`_utf8_unless_control_or_mark`)."""
+    return _utf8_unless_control_or_mark(html) is None
+
+
+def _utf8_unless_control_or_mark(html: str) -> bytes | None:
+    """``html`` in UTF-8 when ``_CONTROL_OR_MARK.search(html)`` finds nothing, else ``None``;
+    in a third of the regex's time on a real body
     (0.02 against 0.085 ms for 28 KB): the regex tests every character in Python's ``re``
     loop, this asks C for whole-buffer scans. Exact because of UTF-8: strict encoding fails
     on a lone surrogate and only there; a byte below 0x80 is only ever that ASCII character;
@@ -475,11 +536,13 @@ def _has_control_or_mark(html: str) -> bool:
     try:
         data = html.encode()
     except UnicodeEncodeError:
-        return True
+        return None
     for byte in _CONTROL_BYTES:
         if byte in data:
-            return True
-    return 0xEE in data and (b"\xee\x80\x80" in data or b"\xee\x80\x81" in data)
+            return None
+    if 0xEE in data and (b"\xee\x80\x80" in data or b"\xee\x80\x81" in data):
+        return None
+    return data
 
 
 def _alternatives(tags: frozenset[str]) -> str:
@@ -516,7 +579,7 @@ def _text(root: lxml.etree._Element, python_walk: bool) -> str:
     by the XSLT transform."""
     if python_walk:
         return _layout(_walk(root, drops_text, layout=True))
-    return _layout_marked(str(_text_transform()(root)))
+    return _layout_utf8_counted(bytes(_text_transform()(root)))[0]
 
 
 def _layout_marked(marked: str) -> str:
@@ -525,33 +588,88 @@ def _layout_marked(marked: str) -> str:
 
 
 def _layout_marked_counted(marked: str) -> tuple[str, int]:
-    """:func:`_layout_marked` and the text's ``len(text.split())``.
+    """:func:`_layout_marked` and the text's ``len(text.split())`` (see
+    :func:`_layout_utf8_counted`, which lays out the transform's own UTF-8 output)."""
+    return _layout_utf8_counted(marked.encode())
 
-    White space is collapsed for the whole stream at once (one ``str.split``, one join: the
-    marks are not white space, so a run never crosses one), then each line between two marks
-    is the collapsed text with its edge spaces stripped: what ``" ".join(line.split())`` of
-    each line gave, for a third of the Python calls. The text is its lines' words joined by
-    single spaces and line breaks, so it holds ``spaces + lines`` words."""
-    if "\u200b" in marked:
-        marked = marked.replace("\u200b", " ")
-    flat = " ".join(marked.split())
-    out: list[str] = []
+
+#: The break marks in the UTF-8 output of :data:`_TEXT_XSLT`.
+_PARAGRAPH_MARK_UTF8 = _PARAGRAPH_MARK.encode()
+_LINE_MARK_UTF8 = _LINE_MARK.encode()
+#: The ASCII characters ``str.split`` splits on, but the space.
+_ASCII_SPACES = tuple(bytes([code]) for code in (*range(0x09, 0x0E), *range(0x1C, 0x20)))
+#: The other characters it splits on (``str.isspace``), and U+200B (as :func:`squash`), in
+#: UTF-8, by their first byte (a ``memchr`` tells whether a stream holds any): U+0085 and
+#: U+00A0; U+1680; U+2000-U+200B, U+2028, U+2029, U+202F and U+205F; U+3000. A pattern that
+#: starts with one literal byte is scanned for it by ``re``; an alternation would be tried at
+#: every byte.
+_WIDE_SPACES = (
+    (b"\xc2", re.compile(rb"\xc2[\x85\xa0]")),
+    (b"\xe1", re.compile(rb"\xe1\x9a\x80")),
+    (b"\xe2", re.compile(rb"\xe2(?:\x80[\x80-\x8b\xa8\xa9\xaf]|\x81\x9f)")),
+    (b"\xe3", re.compile(rb"\xe3\x80\x80")),
+)
+_BREAKS = (b"", b"\n", b"\n\n")
+
+
+def _layout_utf8_counted(marked: bytes) -> tuple[str, int]:
+    """:func:`_layout` of the UTF-8 stream :data:`_TEXT_XSLT` writes (texts between break
+    marks), and the text's ``len(text.split())``.
+
+    Each line between two marks is ``" ".join(line.split())`` (U+200B a space too), and empty
+    lines only carry their breaks. What that costs in ``str`` is a string object a word (the
+    split and join of a real Europol body's 4,000 words were a sixth of its page's
+    instructions), so the white space is worked on in the UTF-8 bytes, where whole-buffer
+    ``replace``, ``find`` and literal-prefixed ``re`` scans do it: every white space character
+    becomes a space (each is one complete UTF-8 sequence, and no other character's bytes hold
+    one), then each run of spaces one space
+    (:func:`_collapse_spaces`), then each line is stripped. The text is its lines' words joined
+    by single spaces and line breaks, so it holds ``spaces + lines`` words.
+    ``tests/test_htmltext.py`` checks it against the line-by-line layout it replaced."""
+    for space in _ASCII_SPACES:
+        if space in marked:
+            marked = marked.replace(space, b" ")
+    for lead, spaces in _WIDE_SPACES:
+        if lead in marked:
+            marked = spaces.sub(b" ", marked)
+    marked = _collapse_spaces(marked)
+    out: list[bytes] = []
     level = lines = 0
-    for number, paragraph in enumerate(flat.split(_PARAGRAPH_MARK)):
+    for number, paragraph in enumerate(marked.split(_PARAGRAPH_MARK_UTF8)):
         if number:
             level = 2
-        for index, line in enumerate(paragraph.split(_LINE_MARK)):
+        for index, line in enumerate(paragraph.split(_LINE_MARK_UTF8)):
             if index and not level:
                 level = 1
-            line = line.strip(" ")  # noqa: PLW2901 - the line, trimmed
+            line = line.strip(b" ")  # noqa: PLW2901 - the line, trimmed
             if line:
                 if out:
-                    out.append("\n" * level)
+                    out.append(_BREAKS[level])
                 out.append(line)
                 lines += 1
                 level = 0
-    text = "".join(out)
-    return text, text.count(" ") + lines
+    text = b"".join(out)
+    return text.decode(), text.count(b" ") + lines
+
+
+_SPACE_RUN = re.compile(rb" +")
+
+
+def _collapse_spaces(data: bytes) -> bytes:
+    """``data`` with each run of spaces as one space: a ``find`` of the next run (a regex
+    ``sub`` tests every byte in Python's ``re`` loop, and the runs are few)."""
+    at = data.find(b"  ")
+    if at < 0:
+        return data
+    pieces = []
+    start = 0
+    run_end = _SPACE_RUN.match
+    while at >= 0:
+        pieces.append(data[start : at + 1])
+        start = run_end(data, at).end()  # type: ignore[union-attr]  # a space is there
+        at = data.find(b"  ", start)
+    pieces.append(data[start:])
+    return b"".join(pieces)
 
 
 def _layout(pieces: list[_Piece]) -> str:
