@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
-from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse, TextResponse
 
 from newsroom_scraper.errors import ExtractionError
 from newsroom_scraper.extraction.metadata import page_own_url
-from newsroom_scraper.items import dumps_record
+from newsroom_scraper.items import dumps_record, item_record
 from newsroom_scraper.pipelines import validation_errors
 from newsroom_scraper.report import EXIT_ERRORS, EXIT_OK
 
@@ -186,7 +185,7 @@ def extract_files(
             err.write(f"{path}: {exc.kind}: {exc.reason}\n")
             failed += 1
             continue
-        record = dict(ItemAdapter(item))
+        record = item_record(item)
         problems = validation_errors(record)
         if problems:
             err.write(f"{path}: invalid_item: {'; '.join(problems[:5])}\n")
