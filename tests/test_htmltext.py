@@ -431,13 +431,32 @@ _SOURCE_PIECES = [
 ]  # fmt: skip
 
 
+def _parse_outcome(html: str, utf8: bytes | None = None) -> bytes | str:
+    """The tree ``_parse_clean`` gives, or the error it raises (a broken body is an outcome)."""
+    try:
+        return _tree(
+            htmltext._parse_clean(html, utf8) if utf8 is not None else htmltext._parse_clean(html)
+        )
+    except ExtractionError as exc:
+        return f"ExtractionError: {exc.reason}"
+
+
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(_SOURCE_PIECES), max_size=20))
 def test_the_parse_from_utf8_gives_the_tree_of_the_parse_from_str(pieces: list[str]) -> None:
     html = "".join(pieces)
     utf8 = htmltext._utf8_unless_control_or_mark(html)
     assert utf8 is not None
-    assert _tree(htmltext._parse_clean(html, utf8)) == _tree(htmltext._parse_clean(html))
+    assert _parse_outcome(html, utf8) == _parse_outcome(html)
+
+
+def test_a_body_the_parse_refuses_is_refused_from_utf8_too():
+    """Found by the test above: a document with text and no ``<body>`` is an error both ways."""
+    html = "<html><script>x<y</script>"
+    utf8 = htmltext._utf8_unless_control_or_mark(html)
+    assert utf8 is not None
+    refused = "ExtractionError: body HTML with text but no <body> to read it from"
+    assert _parse_outcome(html, utf8) == _parse_outcome(html) == refused
 
 
 def test_the_real_bodies_parse_from_utf8_to_the_same_tree():
@@ -454,7 +473,7 @@ def test_the_real_bodies_parse_from_utf8_to_the_same_tree():
     for html in sources:
         utf8 = htmltext._utf8_unless_control_or_mark(html)
         assert utf8 is not None
-        assert _tree(htmltext._parse_clean(html, utf8)) == _tree(htmltext._parse_clean(html))
+        assert _parse_outcome(html, utf8) == _parse_outcome(html)
         assert _parse_marked(html)[0] is not None
 
 
