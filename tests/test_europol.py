@@ -385,6 +385,28 @@ def test_state_machine_listing_broken_part_way_continues_from_the_oldest_listed(
     assert discovery.transitions() == {"begin_listing": 1, "start_chain": 1, "finish_chain": 1}
 
 
+def test_state_machine_a_page_fetched_again_for_its_link_reports_its_failure_once(monkeypatch):
+    """The chain fetches a listed article again only for its previous link (``chain_only``): the
+    page builds no item, so an article whose extraction failed is reported once, by the listing's
+    fetch, and the chain still walks on from it."""
+    broken = PUBLIC + mirror.default_articles()[4].alias
+    build = EuropolPage.to_item
+
+    def to_item(page: EuropolPage) -> Any:
+        if page.url == broken:
+            raise ExtractionError(f"broken {page.url}")
+        return build(page)
+
+    monkeypatch.setattr(EuropolPage, "to_item", to_item)
+    discovery = Discovery(mirror.build_site(api_fails_from_page=1))
+    discovery.run()
+    assert broken in [r.url for r in discovery.requests if r.meta.get("chain_only")]
+    assert [reason for _, reason in discovery.reports if broken in reason] == [f"broken {broken}"]
+    assert item_ids(discovery.items) == expected_ids() - {
+        mirror.expected_id(mirror.default_articles()[4])
+    }
+
+
 def test_state_machine_no_listing_waits_for_rss_to_start_the_chain():
     discovery = Discovery(mirror.build_site(embedded=0, api_listing=False))
     newsroom, rss = discovery.start()

@@ -885,19 +885,23 @@ class EuropolSpider(NewsroomSpider):
         the item is built, its request is on the wire while the item is built and stored, and
         its answer is there when they are done, instead of the crawl waiting for it with nothing
         to do after every page (BENCHMARKS.md, "Link first"). The ``since`` check reads the
-        node's own date for that (the item's ``published`` comes from the same value).
+        node's own date for that (the item's ``published`` comes from the same value), so a
+        page fetched again only for its link (``chain_only``) builds no item: its item, or its
+        extraction error, was given when the listing fetched it.
         """
         if response.meta.get("chain"):
             request = self.next_link(page)
             if request is not None:
                 yield request
                 await let_requests_out()
+        if response.meta.get("chain_only"):
+            return
         try:
-            item: NewsItem | None = page.to_item()
+            item = page.to_item()
         except ExtractionError as exc:
             self.extraction_failed(page.url, exc)
-            item = None
-        if item is not None and self.in_window(item) and not response.meta.get("chain_only"):
+            return
+        if self.in_window(item):
             yield item
 
     def next_link(self, page: EuropolPage) -> scrapy.Request | None:
