@@ -238,12 +238,6 @@ class NewsroomSpider(scrapy.Spider):
         """Published within ``since`` / ``until``."""
         return self.params.accepts(self.published_at(item))
 
-    def older_than_since(self, item: NewsItem | None) -> bool:
-        """Older than ``since``: what is older still is not wanted either."""
-        if item is None or self.params.since is None:
-            return False
-        return self.params.before_since(self.published_at(item))
-
     def extraction_failed(self, url: str, error: ExtractionError) -> None:
         self.report(error.kind, url, error.reason)
 
