@@ -131,3 +131,41 @@ def test_lock_is_exclusive_and_released(tmp_path):
         DataDirLock(tmp_path).acquire()
     with DataDirLock(tmp_path):
         pass
+
+
+class Killed(BaseException):
+    """A SIGKILL at a chosen point: nothing after it runs, nothing catches it."""
+
+
+def test_a_run_killed_while_storing_an_article_has_written_its_line(tmp_path, monkeypatch):
+    """The run's line is written before the state: a kill between the two costs a duplicate line
+    in a later run's file, never a line no run file holds (the state would call it unchanged)."""
+    from scrapy.utils.test import get_crawler
+
+    from newsroom_scraper.items import NewsItem, compute_content_hash
+    from newsroom_scraper.spiders.europol import EuropolSpider
+    from newsroom_scraper.state.pipeline import DatasetPipeline
+
+    crawler = get_crawler(EuropolSpider, {"NEWSROOM_DATA_DIR": str(tmp_path / "data")})
+    pipeline = DatasetPipeline.from_crawler(crawler)
+    pipeline.spider_opened(EuropolSpider.from_crawler(crawler))
+    record = {
+        "id": "europol:1", "site": "europol", "url": "https://www.europol.europa.eu/x",
+        "title": "T", "published": "2024-01-01T10:00:00Z", "body": "b",
+    }  # fmt: skip
+    record["content_hash"] = compute_content_hash(record)
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(pipeline.store, "save_article", killed)
+    try:
+        with pytest.raises(Killed):
+            pipeline.store_item(NewsItem(**record))
+        assert pipeline.run_path is not None
+        lines = [json.loads(line) for line in pipeline.run_path.read_text().splitlines()]
+        assert [line["id"] for line in lines] == ["europol:1"]
+        assert pipeline.store.article_by_id("europol", "europol:1") is None
+    finally:
+        pipeline.close_run_file()
+        pipeline.store.close()

@@ -136,8 +136,12 @@ class DatasetPipeline:
             stats.inc_value("dataset/updated")
         record.update(last_changed=now, removed=False, removed_at=None)
         line = dumps_record(record)  # once, for the state and the run's line
-        self.store.save_article(self.site, record, now, line)
+        # The run's line first, then the state: a run killed between the two has the line and
+        # not the state, so the next run fetches the article again and writes it again (a
+        # duplicate across run files, never a loss). The other way round, the article was
+        # stored and its line never written: no later run would write it either, as unchanged.
         self.write_run_line(record, line)
+        self.store.save_article(self.site, record, now, line)
 
     def on_article_gone(self, url: str, status: int) -> bool:
         if self.failed:
