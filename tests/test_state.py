@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 import pytest
 
@@ -137,12 +138,15 @@ class Killed(BaseException):
     """A SIGKILL at a chosen point: nothing after it runs, nothing catches it."""
 
 
-def test_a_run_killed_while_storing_an_article_has_written_its_line(tmp_path, monkeypatch):
-    """The run's line is written before the state: a kill between the two costs a duplicate line
-    in a later run's file, never a line no run file holds (the state would call it unchanged)."""
+def killed(*args: object, **kwargs: object) -> None:
+    raise Killed
+
+
+def dataset_pipeline(tmp_path):
+    """A Europol crawl's DatasetPipeline, its spider opened, and one article's record."""
     from scrapy.utils.test import get_crawler
 
-    from newsroom_scraper.items import NewsItem, compute_content_hash
+    from newsroom_scraper.items import compute_content_hash
     from newsroom_scraper.spiders.europol import EuropolSpider
     from newsroom_scraper.state.pipeline import DatasetPipeline
 
@@ -154,18 +158,53 @@ def test_a_run_killed_while_storing_an_article_has_written_its_line(tmp_path, mo
         "title": "T", "published": "2024-01-01T10:00:00Z", "body": "b",
     }  # fmt: skip
     record["content_hash"] = compute_content_hash(record)
+    return pipeline, record
 
-    def killed(*args, **kwargs):
-        raise Killed
 
+def run_lines(pipeline: Any) -> list[dict[str, Any]]:
+    assert pipeline.run_path is not None
+    return [json.loads(line) for line in pipeline.run_path.read_text().splitlines()]
+
+
+def test_a_run_killed_while_storing_an_article_has_written_its_line(tmp_path, monkeypatch):
+    """The run's line is written before the state: a kill between the two costs a duplicate line
+    in a later run's file, never a line no run file holds (the state would call it unchanged)."""
+    from newsroom_scraper.items import NewsItem
+
+    pipeline, record = dataset_pipeline(tmp_path)
     monkeypatch.setattr(pipeline.store, "save_article", killed)
     try:
         with pytest.raises(Killed):
             pipeline.store_item(NewsItem(**record))
-        assert pipeline.run_path is not None
-        lines = [json.loads(line) for line in pipeline.run_path.read_text().splitlines()]
-        assert [line["id"] for line in lines] == ["europol:1"]
+        assert [line["id"] for line in run_lines(pipeline)] == ["europol:1"]
         assert pipeline.store.article_by_id("europol", "europol:1") is None
+    finally:
+        pipeline.close_run_file()
+        pipeline.store.close()
+
+
+def test_a_run_killed_while_marking_an_article_removed_has_written_its_line(tmp_path, monkeypatch):
+    """The same order for an article taken down (404/410): its removal's line comes first."""
+    from newsroom_scraper.items import NewsItem
+
+    pipeline, record = dataset_pipeline(tmp_path)
+    try:
+        pipeline.store_item(NewsItem(**record))
+        monkeypatch.setattr(pipeline.store, "mark_removed", killed)
+        with pytest.raises(Killed):
+            pipeline.mark_gone(record["url"])
+        stored, removal = run_lines(pipeline)
+        assert (stored["removed"], removal["removed"]) == (False, True)
+        assert removal["removed_at"]
+        assert removal["id"] == "europol:1"
+        known = pipeline.store.article_by_id("europol", "europol:1")
+        assert known is not None
+        assert not known.removed
+        monkeypatch.undo()  # the next run marks it: the same record as the line above
+        assert pipeline.mark_gone(record["url"])
+        stored_now = pipeline.store.record_by_id("europol", "europol:1")
+        assert stored_now is not None
+        assert stored_now["removed"] is True
     finally:
         pipeline.close_run_file()
         pipeline.store.close()

@@ -26,7 +26,13 @@ from newsroom_scraper.signals import article_gone
 from newsroom_scraper.state.files import atomic_write_lines
 from newsroom_scraper.state.runs import new_run_id, run_files, worker_name
 from newsroom_scraper.state.shape import ShapeMonitor
-from newsroom_scraper.state.store import STATE_FILE, distributed, require_dataset, store_for
+from newsroom_scraper.state.store import (
+    STATE_FILE,
+    distributed,
+    removed_version,
+    require_dataset,
+    store_for,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -157,8 +163,12 @@ class DatasetPipeline:
         if known is None:
             return False
         if not known.removed:
-            record = self.store.mark_removed(self.site, known.id, utc_now_iso())
-            self.write_run_line(record)
+            removed_at = utc_now_iso()
+            record = self.store.record_by_id(self.site, known.id)
+            if record is not None:  # it is: ``known`` came from the store just now
+                # The run's line first, then the state, as in store_item.
+                self.write_run_line(removed_version(record, removed_at))
+            self.store.mark_removed(self.site, known.id, removed_at)
             self.crawler.stats.inc_value("dataset/removed")
         self.store.clear_failed(self.site, url)
         return True

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, cast
 import redis
 
 from newsroom_scraper.items import dumps_record
-from newsroom_scraper.state.store import ArticleState, PassState
+from newsroom_scraper.state.store import ArticleState, PassState, removed_version
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -303,14 +303,13 @@ class RedisStateStore:
         """Keep the article, flagged ``removed`` since ``removed_at``; return its record."""
         record = self.record_by_id(site, article_id)
         assert record is not None, f"{article_id} is not stored"  # the caller just found it
-        if not record.get("removed"):
-            record["removed"] = True
-            record["removed_at"] = removed_at
+        removed = removed_version(record, removed_at)
+        if removed is not record:
             pipe = self.client.pipeline(transaction=True)
-            pipe.hset(self.keys(site).articles, article_id, dumps_record(record))
-            pipe.hset(self.keys(site).index, article_id, self._index_entry(record))
+            pipe.hset(self.keys(site).articles, article_id, dumps_record(removed))
+            pipe.hset(self.keys(site).index, article_id, self._index_entry(removed))
             pipe.execute()
-        return record
+        return removed
 
     def _newest_ids(self, site: str) -> Iterator[str]:
         """Article ids newest first, read a page at a time from the lexicographic order.

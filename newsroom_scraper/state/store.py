@@ -213,14 +213,13 @@ class SqliteStateStore:
         """Keep the article, flagged ``removed`` since ``removed_at``; return its record."""
         record = self.record_by_id(site, article_id)
         assert record is not None, f"{article_id} is not stored"  # the caller just found it
-        if not record.get("removed"):
-            record["removed"] = True
-            record["removed_at"] = removed_at
+        removed = removed_version(record, removed_at)
+        if removed is not record:
             self.db.execute(
                 "UPDATE articles SET removed = 1, record = ? WHERE site = ? AND id = ?",
-                (dumps_record(record), site, article_id),
+                (dumps_record(removed), site, article_id),
             )
-        return record
+        return removed
 
     def count_articles(self, site: str) -> int:
         (count,) = self.db.execute(
@@ -291,6 +290,14 @@ class SqliteStateStore:
 
 
 _stores: WeakKeyDictionary[Any, StateStore] = WeakKeyDictionary()
+
+
+def removed_version(record: dict[str, Any], removed_at: str) -> dict[str, Any]:
+    """The record of an article taken down: kept, flagged ``removed`` since ``removed_at``; a
+    record flagged already is returned as it is (it keeps its first ``removed_at``)."""
+    if record.get("removed"):
+        return record
+    return {**record, "removed": True, "removed_at": removed_at}
 
 
 def distributed(settings: BaseSettings) -> bool:
