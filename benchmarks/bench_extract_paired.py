@@ -18,7 +18,6 @@ SERVER_DATA, as ``bench_extract.py``), ``real`` (the real Europol capture x ``--
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import io
 import json
@@ -28,7 +27,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +75,7 @@ def page_set(name: str, pages: int, copies: int, folder: Path) -> tuple[str, lis
 
 
 def one_pass(extract: Any, site: str, files: list[Path]) -> tuple[float, str]:
-    spidercls = extract_sites(extract)[site]
-    sink, err = io.StringIO(), io.StringIO()
-    gc.collect()
-    start = time.process_time()
-    extract.extract_files(spidercls, files, None, sink, err)
-    seconds = time.process_time() - start
-    assert not err.getvalue(), err.getvalue()[:500]
-    return seconds, sink.getvalue()
+    return benchlib.timed_extract(extract.extract_files, extract_sites(extract)[site], files)
 
 
 def extract_sites(extract: Any) -> dict[str, Any]:

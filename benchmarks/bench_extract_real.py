@@ -18,12 +18,9 @@ compares with any earlier commit as a whole, without patching.)
 from __future__ import annotations
 
 import argparse
-import gc
-import io
 import json
 import statistics
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from unittest import mock
@@ -48,7 +45,6 @@ def regex_scan(html: str) -> bytes | None:
 
 
 def one_pass(files: list[Path], before: bool, scan_only: bool = False) -> tuple[float, str]:
-    sink, err = io.StringIO(), io.StringIO()
     with ExitStack() as stack:
         if before and scan_only:
             stack.enter_context(
@@ -68,12 +64,7 @@ def one_pass(files: list[Path], before: bool, scan_only: bool = False) -> tuple[
             stack.enter_context(
                 mock.patch.object(loaders.NewsItemLoader, "_body_words", ignored, create=True)
             )
-        gc.collect()
-        start = time.process_time()
-        extract_module.extract_files(EuropolSpider, files, None, sink, err)
-        seconds = time.process_time() - start
-    assert not err.getvalue(), err.getvalue()[:500]
-    return seconds, sink.getvalue()
+        return benchlib.timed_extract(extract_module.extract_files, EuropolSpider, files)
 
 
 def main() -> None:

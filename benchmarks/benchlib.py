@@ -6,11 +6,14 @@ generators live in ``tests/mirrors/``, so the repository root is put on ``sys.pa
 
 from __future__ import annotations
 
+import gc
+import io
 import os
 import platform
 import re
 import statistics
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -128,3 +131,15 @@ def load_average() -> str:
 
 def kib(size: float) -> str:
     return f"{size / 1024:.1f} KiB"
+
+
+def timed_extract(extract_files: Any, spidercls: Any, files: list[Path]) -> tuple[float, str]:
+    """CPU seconds of one ``extract_files`` pass over ``files`` (after a collection, so that
+    the previous pass's garbage is not charged to it) and the lines it wrote; no error allowed."""
+    sink, err = io.StringIO(), io.StringIO()
+    gc.collect()
+    start = time.process_time()
+    extract_files(spidercls, files, None, sink, err)
+    seconds = time.process_time() - start
+    assert not err.getvalue(), err.getvalue()[:500]
+    return seconds, sink.getvalue()
