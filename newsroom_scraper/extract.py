@@ -54,10 +54,19 @@ def check_page_url(url: str) -> str:
 _BINARY_BYTES = bytes(range(9)) + bytes(range(14, 32))
 
 
-def not_a_page(body: bytes, spidercls: type[NewsroomSpider]) -> tuple[str, str] | None:
+def not_a_page(
+    body: bytes, spidercls: type[NewsroomSpider]
+) -> tuple[tuple[str, str] | None, str | None]:
     """Why a file is not a page of ``spidercls``'s site at all, as ``(kind, reason)``: an empty
-    file, a binary file, another newsroom's page. ``None``: a text page, maybe this site's."""
-    return _not_text(body) or _other_site(page_own_url(body), spidercls)
+    file, a binary file, another newsroom's page; ``None``: a text page, maybe this site's. And
+    the page's own URL (:func:`page_own_url`), which the check needs and the page's URL is read
+    from: found once, since it is a search of the whole page (a fifth of a generated Europol
+    page's time)."""
+    refused = _not_text(body)
+    if refused:
+        return refused, None
+    own = page_own_url(body)
+    return _other_site(own, spidercls), own
 
 
 def _not_text(body: bytes) -> tuple[str, str] | None:
@@ -165,11 +174,7 @@ def extract_files(
             err.write(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}\n")
             failed += 1
             continue
-        # not_a_page, with the page's own URL searched once for the check and the page's URL
-        # (a search of the whole page: a fifth of a generated Europol page's time, twice).
-        refused = _not_text(body)
-        own = None if refused else page_own_url(body)
-        refused = refused or _other_site(own, spidercls)
+        refused, own = not_a_page(body, spidercls)
         if refused:
             err.write(f"{path}: {refused[0]}: {refused[1]}\n")
             failed += 1
