@@ -253,22 +253,18 @@ _OPEN_BODY, _CLOSE_BODY = b"<html><body>", b"</body></html>"
 _FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)
 
 
-def _html_parser() -> lxml.etree.HTMLParser:
-    """lxml's HTML parser with lxml.html's options, one per thread (a parser is not
-    thread-safe), giving plain elements: lxml.html's element classes are looked up by a Python
-    function for every element touched, a fifth of the time of a body. ``huge_tree``: without
-    it libxml2 stops at 256 levels of nesting and drops the rest of the body, silently."""
-    parser: lxml.etree.HTMLParser | None = getattr(_PARSERS, "parser", None)
+def _html_parser(encoding: str | None = None) -> lxml.etree.HTMLParser:
+    """lxml's HTML parser with lxml.html's options, one per thread and ``encoding`` (a parser
+    is not thread-safe; ``"utf-8"`` for the source's own UTF-8, see :func:`_parse_marked`),
+    giving plain elements: lxml.html's element classes are looked up by a Python function for
+    every element touched, a fifth of the time of a body. ``huge_tree``: without it libxml2
+    stops at 256 levels of nesting and drops the rest of the body, silently."""
+    parsers: dict[str | None, lxml.etree.HTMLParser] | None = getattr(_PARSERS, "by_encoding", None)
+    if parsers is None:
+        parsers = _PARSERS.by_encoding = {}
+    parser = parsers.get(encoding)
     if parser is None:
-        parser = _PARSERS.parser = lxml.etree.HTMLParser(huge_tree=True)
-    return parser
-
-
-def _utf8_html_parser() -> lxml.etree.HTMLParser:
-    """:func:`_html_parser` for UTF-8 bytes (the source's own UTF-8, see :func:`_parse_marked`)."""
-    parser: lxml.etree.HTMLParser | None = getattr(_PARSERS, "utf8", None)
-    if parser is None:
-        parser = _PARSERS.utf8 = lxml.etree.HTMLParser(huge_tree=True, encoding="utf-8")
+        parser = parsers[encoding] = lxml.etree.HTMLParser(huge_tree=True, encoding=encoding)
     return parser
 
 
@@ -316,7 +312,7 @@ def _parse_clean(html: str, utf8: bytes | None = None) -> lxml.etree._Element:
         parser = _html_parser()
         source = html if _FULL_HTML.match(html) else f"<html><body>{html}</body></html>"
     else:
-        parser = _utf8_html_parser()
+        parser = _html_parser("utf-8")
         source = utf8 if _FULL_HTML.match(html) else b"".join((_OPEN_BODY, utf8, _CLOSE_BODY))
     try:
         document = lxml.etree.fromstring(source, parser)
